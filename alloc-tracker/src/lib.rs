@@ -1,0 +1,1 @@
+//! alloc-tracker (skeleton).

@@ -1,0 +1,2 @@
+//! `cargo memleak` (skeleton; the cargo-memleak helper writes it).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Example programs for `cargo memleak`; each is an `[[example]]` of this crate.
