@@ -1,1 +1,115 @@
-//! alloc-tracker (skeleton).
+//! An instrumenting global allocator: records every allocation's call site, size and
+//! lifetime, and writes a profile that `cargo memleak` turns into a leak report.
+//!
+//! # Quick start
+//!
+//! In your crate's `Cargo.toml`, so normal builds do not even compile the tracker:
+//!
+//! ```toml
+//! [target.'cfg(memleak)'.dependencies]
+//! alloc-tracker = "0.1"
+//! ```
+//!
+//! In `main.rs`:
+//!
+//! ```
+//! #[cfg(memleak)]
+//! #[global_allocator]
+//! static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+//! # fn main() {}
+//! ```
+//!
+//! Then `cargo memleak run` builds with `--cfg memleak` and frame pointers, runs the
+//! program with `MEMLEAK_OUT` set, and reports what was still live at exit.
+//!
+//! # How it works
+//!
+//! Each allocation's stack is captured by walking the frame-pointer chain (the unwinder
+//! is the fallback where the chain is broken), hashed, and interned once into a site
+//! table; the live block is recorded in one of 64 address-hashed shards. A thread-local
+//! reentrancy guard, taken before any lock, sends the tracker's own allocations straight
+//! to the inner allocator. At exit an `atexit` hook symbolizes the frames the profile
+//! needs and writes it atomically to `MEMLEAK_OUT` (`%p` becomes the pid); the format is
+//! described in `docs/profile-format.md`.
+//!
+//! # Configuration
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `MEMLEAK_OUT` | the profile's path; unset or empty, nothing is recorded or written |
+//!
+//! # Caveats
+//!
+//! - Blocks allocated before the first allocation of the process are not seen; nothing
+//!   is, since the decision is taken at that first allocation.
+//! - A process killed by a signal, or ended by `abort` or `_exit`, writes no profile.
+//! - `peak_live_bytes` is exact to within [`PEAK_SLACK_BYTES`] per thread.
+//! - Builds without frame pointers fall back to the (much slower) unwinder.
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+mod alloc;
+mod config;
+mod error;
+mod events;
+mod format;
+mod guard;
+#[expect(
+    unsafe_code,
+    reason = "OS probes and the frame walk need libc and raw reads"
+)]
+mod os;
+mod record;
+mod session;
+mod shard;
+mod site;
+mod state;
+mod stats;
+mod symbolize;
+mod thread;
+
+use std::path::Path;
+
+pub use alloc::TrackingAlloc;
+pub use error::Error;
+pub use format::{FORMAT as PROFILE_FORMAT, VERSION as PROFILE_VERSION};
+pub use stats::{PEAK_SLACK_BYTES, Stats};
+
+/// Embedded in every binary that uses the tracker, so `cargo memleak` can tell a target
+/// that does not from one that crashed before writing its profile.
+#[used]
+pub static MARKER: [u8; 23] = *b"alloc-tracker:marker:v1";
+
+/// Turns recording on in this process, whether or not `MEMLEAK_OUT` is set (tests and
+/// benchmarks use it). Blocks allocated before are not tracked; their frees are counted
+/// as `unknown_frees`.
+pub fn start() {
+    state::start();
+}
+
+/// Whether allocations are being recorded now.
+#[must_use]
+pub fn is_tracking() -> bool {
+    state::is_tracking()
+}
+
+/// Totals over the run so far. Cheap enough to call often; allocates only inside the
+/// tracker.
+#[must_use]
+pub fn stats() -> Stats {
+    let guard = guard::enter();
+    let sites = site::all_sites();
+    let stats = stats::collect(&sites);
+    drop(guard);
+    stats
+}
+
+/// Writes a profile of the current state to `path` now (the exit hook writes one to
+/// `MEMLEAK_OUT` anyway).
+///
+/// # Errors
+///
+/// When the file cannot be written, or when called from inside the allocator.
+pub fn write_profile(path: impl AsRef<Path>) -> Result<(), Error> {
+    session::write_on_request(path.as_ref())
+}

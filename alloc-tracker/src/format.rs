@@ -1,0 +1,244 @@
+//! The versioned on-disk profile (see `docs/profile-format.md`), streamed as JSON so a
+//! million live blocks never become a million JSON values in memory.
+
+use std::io::{self, Write};
+
+use hashbrown::HashMap;
+
+use crate::record::Record;
+use crate::site::Site;
+use crate::stats::Stats;
+use crate::symbolize::{self, Symbol};
+use crate::thread::ThreadInfo;
+
+/// The `format` field.
+pub const FORMAT: &str = "memleak-profile";
+/// The `version` field written by this build.
+pub const VERSION: u32 = 1;
+
+/// Everything a profile holds, gathered before any of it is written.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) reason: &'static str,
+    pub(crate) elapsed_ns: u64,
+    pub(crate) stats: Stats,
+    pub(crate) threads: Vec<ThreadInfo>,
+    pub(crate) sites: Vec<&'static Site>,
+    pub(crate) live: Vec<(usize, Record)>,
+}
+
+/// Return addresses shared by the sites, each once, and each site's stack as indices.
+struct FrameTable {
+    addresses: Vec<usize>,
+    stacks: Vec<Vec<usize>>,
+}
+
+impl FrameTable {
+    fn build(sites: &[&'static Site]) -> Self {
+        let mut index_of: HashMap<usize, usize> = HashMap::new();
+        let mut addresses = Vec::new();
+        let stacks = sites
+            .iter()
+            .map(|site| {
+                site.frames()
+                    .iter()
+                    .map(|&address| {
+                        *index_of.entry(address).or_insert_with(|| {
+                            addresses.push(address);
+                            addresses.len() - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { addresses, stacks }
+    }
+}
+
+/// Symbolizes the snapshot's frames and writes the whole profile.
+pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Result<()> {
+    let table = FrameTable::build(&snapshot.sites);
+    let symbols = symbolize::resolve_all(&table.addresses);
+    write!(
+        out,
+        "{{\"format\":\"{FORMAT}\",\"version\":{VERSION},\"pid\":{}",
+        std::process::id()
+    )?;
+    let exe = std::env::current_exe()
+        .map(|path| path.display().to_string())
+        .unwrap_or_default();
+    out.write_all(b",\"exe\":")?;
+    write_str(out, &exe)?;
+    out.write_all(b",\"args\":[")?;
+    for (i, arg) in std::env::args_os().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write_str(out, &arg.to_string_lossy())?;
+    }
+    out.write_all(b"],\"reason\":")?;
+    write_str(out, snapshot.reason)?;
+    write!(out, ",\"elapsed_ns\":{}", snapshot.elapsed_ns)?;
+    write_totals(out, &snapshot.stats)?;
+    write_threads(out, &snapshot.threads)?;
+    write_frames(out, &table.addresses, &symbols)?;
+    write_sites(out, &snapshot.sites, &table.stacks)?;
+    write_live(out, &snapshot.live)?;
+    out.write_all(b"}\n")
+}
+
+fn write_totals(out: &mut dyn Write, s: &Stats) -> io::Result<()> {
+    write!(
+        out,
+        ",\n\"totals\":{{\"allocated_bytes\":{},\"allocated_blocks\":{},\"freed_bytes\":{},\"freed_blocks\":{},\
+         \"reallocs\":{},\"live_bytes\":{},\"live_blocks\":{},\"peak_live_bytes\":{},\"peak_live_blocks\":{},\
+         \"unknown_frees\":{},\"untracked_allocs\":{},\"overhead_allocs\":{},\"unwinder_fallbacks\":{}}}",
+        s.allocated_bytes,
+        s.allocated_blocks,
+        s.freed_bytes,
+        s.freed_blocks,
+        s.reallocs,
+        s.live_bytes,
+        s.live_blocks,
+        s.peak_live_bytes,
+        s.peak_live_blocks,
+        s.unknown_frees,
+        s.untracked_allocs,
+        s.overhead_allocs,
+        s.unwinder_fallbacks,
+    )
+}
+
+fn write_threads(out: &mut dyn Write, threads: &[ThreadInfo]) -> io::Result<()> {
+    out.write_all(b",\n\"threads\":[")?;
+    for (i, thread) in threads.iter().enumerate() {
+        let separator = if i > 0 { "," } else { "" };
+        write!(out, "{separator}{{\"id\":{},\"name\":", thread.id)?;
+        write_opt_str(out, thread.name.as_deref())?;
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"]")
+}
+
+fn write_frames(
+    out: &mut dyn Write,
+    addresses: &[usize],
+    symbols: &[Vec<Symbol>],
+) -> io::Result<()> {
+    out.write_all(b",\n\"frames\":[")?;
+    for (i, (address, symbols)) in addresses.iter().zip(symbols).enumerate() {
+        let separator = if i > 0 { ",\n" } else { "\n" };
+        write!(out, "{separator}{{\"ip\":{address},\"symbols\":[")?;
+        for (j, symbol) in symbols.iter().enumerate() {
+            out.write_all(if j > 0 {
+                b",{\"function\":"
+            } else {
+                b"{\"function\":"
+            })?;
+            write_opt_str(out, symbol.function.as_deref())?;
+            out.write_all(b",\"file\":")?;
+            write_opt_str(out, symbol.file.as_deref())?;
+            match symbol.line {
+                Some(line) => write!(out, ",\"line\":{line}}}")?,
+                None => out.write_all(b",\"line\":null}")?,
+            }
+        }
+        out.write_all(b"]}")?;
+    }
+    out.write_all(b"]")
+}
+
+fn write_sites(
+    out: &mut dyn Write,
+    sites: &[&'static Site],
+    stacks: &[Vec<usize>],
+) -> io::Result<()> {
+    out.write_all(b",\n\"sites\":[")?;
+    for (i, (site, stack)) in sites.iter().zip(stacks).enumerate() {
+        let separator = if i > 0 { ",\n" } else { "\n" };
+        write!(out, "{separator}{{\"id\":{},\"frames\":[", site.id())?;
+        for (j, index) in stack.iter().enumerate() {
+            write!(out, "{}{index}", if j > 0 { "," } else { "" })?;
+        }
+        let c = site.counts();
+        write!(
+            out,
+            "],\"allocated_bytes\":{},\"allocated_blocks\":{},\"freed_blocks\":{},\"live_bytes\":{},\
+             \"live_blocks\":{},\"peak_live_bytes\":{},\"reallocs\":{}}}",
+            c.allocated_bytes,
+            c.allocated_blocks,
+            c.freed_blocks,
+            c.live_bytes,
+            c.live_blocks,
+            c.peak_live_bytes,
+            c.reallocs
+        )?;
+    }
+    out.write_all(b"]")
+}
+
+fn write_live(out: &mut dyn Write, live: &[(usize, Record)]) -> io::Result<()> {
+    out.write_all(b",\n\"live\":[")?;
+    for (i, (address, record)) in live.iter().enumerate() {
+        let separator = if i > 0 { ",\n" } else { "\n" };
+        write!(
+            out,
+            "{separator}{{\"addr\":{address},\"size\":{},\"align\":{},\"site\":{},\"birth_ns\":{},\"thread\":{}}}",
+            record.size,
+            record.align(),
+            record.site.id(),
+            record.birth_ns,
+            record.thread
+        )?;
+    }
+    out.write_all(b"]")
+}
+
+fn write_str(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, text).map_err(io::Error::from)
+}
+
+fn write_opt_str(out: &mut dyn Write, text: Option<&str>) -> io::Result<()> {
+    match text {
+        Some(text) => write_str(out, text),
+        None => out.write_all(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut out = Vec::new();
+        write_str(&mut out, "a\"b\\c\n").unwrap();
+        assert_eq!(out, br#""a\"b\\c\n""#);
+        let mut out = Vec::new();
+        write_opt_str(&mut out, None).unwrap();
+        assert_eq!(out, b"null");
+    }
+
+    #[test]
+    fn an_empty_snapshot_is_valid_json_with_the_header() {
+        let snapshot = Snapshot {
+            reason: "request",
+            elapsed_ns: 5,
+            stats: Stats::default(),
+            threads: vec![ThreadInfo {
+                id: 0,
+                name: Some("main".into()),
+            }],
+            sites: Vec::new(),
+            live: Vec::new(),
+        };
+        let mut out = Vec::new();
+        write_profile(&mut out, &snapshot).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["format"], FORMAT);
+        assert_eq!(value["version"], VERSION);
+        assert_eq!(value["threads"][0]["name"], "main");
+        assert_eq!(value["totals"]["live_bytes"], 0);
+        assert!(value["live"].as_array().unwrap().is_empty());
+    }
+}

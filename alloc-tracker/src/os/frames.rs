@@ -1,0 +1,193 @@
+//! Call-stack capture: walk the frame-pointer chain (about a nanosecond a frame), and
+//! fall back to the unwinder only where the chain is broken.
+//!
+//! The walk reads only words that lie between the current frame and the top of this
+//! thread's stack, and each step must move strictly up the stack: whatever a frame
+//! without a frame pointer left in the register, the walk stays inside memory this
+//! thread owns and terminates. A garbage link ends the walk early; it cannot fault.
+
+/// Frames kept per stack; deeper stacks keep their innermost frames.
+pub(crate) const MAX_FRAMES: usize = 48;
+
+/// A captured call stack: return addresses, innermost first.
+#[derive(Debug)]
+pub(crate) struct Stack {
+    frames: [usize; MAX_FRAMES],
+    len: usize,
+}
+
+impl Stack {
+    /// An empty stack.
+    pub(crate) const fn new() -> Self {
+        Self {
+            frames: [0; MAX_FRAMES],
+            len: 0,
+        }
+    }
+
+    /// The captured return addresses, innermost first.
+    pub(crate) fn frames(&self) -> &[usize] {
+        self.frames.get(..self.len).unwrap_or(&[])
+    }
+
+    fn push(&mut self, address: usize) -> bool {
+        if let Some(slot) = self.frames.get_mut(self.len) {
+            *slot = address;
+            self.len += 1;
+        }
+        self.len < MAX_FRAMES
+    }
+}
+
+/// How a capture went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Capture {
+    /// The frame-pointer chain gave the stack.
+    FramePointers,
+    /// The chain was broken; the unwinder gave the stack.
+    Unwinder,
+}
+
+/// Fewer frames than this from a chain that ends on a bad link means the chain is broken
+/// (code built without frame pointers sits near the top of the stack).
+const MIN_TRUSTED_FRAMES: usize = 4;
+
+/// Captures the calling thread's stack into `stack`.
+///
+/// `stack_top` is the highest address of this thread's stack, or 0 when unknown (then
+/// the unwinder is used).
+#[inline(always)]
+pub(crate) fn capture(stack: &mut Stack, stack_top: usize) -> Capture {
+    stack.len = 0;
+    if stack_top != 0 {
+        let clean_end = walk_frame_pointers(stack, frame_pointer(), stack_top);
+        if clean_end || stack.len >= MIN_TRUSTED_FRAMES {
+            return Capture::FramePointers;
+        }
+        stack.len = 0;
+    }
+    unwind(stack);
+    Capture::Unwinder
+}
+
+/// Follows the chain from `fp`; returns whether it ended cleanly (a null link, a null
+/// return address, or the frame limit) rather than on a link outside the stack.
+#[inline(always)]
+fn walk_frame_pointers(stack: &mut Stack, mut fp: usize, stack_top: usize) -> bool {
+    const WORD: usize = std::mem::size_of::<usize>();
+    loop {
+        if fp == 0 {
+            return true;
+        }
+        let in_stack =
+            fp % WORD == 0 && fp.checked_add(2 * WORD).is_some_and(|end| end <= stack_top);
+        if !in_stack {
+            return false;
+        }
+        // SAFETY: `fp` is word-aligned and `fp + 2 words <= stack_top`; `fp` is at or
+        // above the current frame (the first value is this frame's own pointer, and each
+        // step below only moves up), so both words lie in this thread's live stack,
+        // which is mapped and readable. The reads are volatile-free plain loads of
+        // integers: any bit pattern is a valid usize.
+        let (next, return_address) = unsafe {
+            let record = fp as *const usize;
+            (record.read(), record.add(1).read())
+        };
+        let return_address = strip_pointer_authentication(return_address);
+        if return_address == 0 {
+            return true;
+        }
+        if !stack.push(return_address) {
+            return true;
+        }
+        if next <= fp {
+            return next == 0;
+        }
+        fp = next;
+    }
+}
+
+/// The current frame pointer register.
+#[inline(always)]
+fn frame_pointer() -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let fp: usize;
+        // SAFETY: reads a register into a local; touches no memory and no flags.
+        unsafe {
+            std::arch::asm!("mov {}, rbp", out(reg) fp, options(nomem, nostack, preserves_flags));
+        }
+        fp
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let fp: usize;
+        // SAFETY: reads a register into a local; touches no memory and no flags.
+        unsafe {
+            std::arch::asm!("mov {}, x29", out(reg) fp, options(nomem, nostack, preserves_flags));
+        }
+        fp
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        0
+    }
+}
+
+/// Return addresses signed by pointer authentication carry the signature in the high
+/// bits; user-space addresses fit in 48.
+#[inline(always)]
+fn strip_pointer_authentication(address: usize) -> usize {
+    if cfg!(target_arch = "aarch64") {
+        address & 0x0000_ffff_ffff_ffff
+    } else {
+        address
+    }
+}
+
+/// The slow path: DWARF unwinding through the platform unwinder.
+#[cold]
+#[inline(never)]
+fn unwind(stack: &mut Stack) {
+    // SAFETY: `trace_unsynchronized` is unsafe only because it does not take the
+    // crate's global lock, which matters for Windows' dbghelp; the Unix unwinder is
+    // thread-safe. The callback does not panic and does not allocate.
+    unsafe {
+        backtrace::trace_unsynchronized(|frame| stack.push(frame.ip() as usize));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[inline(never)]
+    fn capture_here(stack: &mut Stack) -> Capture {
+        capture(stack, super::super::stack_top())
+    }
+
+    #[test]
+    fn walk_reaches_callers_and_stays_bounded() {
+        let mut stack = Stack::new();
+        let how = capture_here(&mut stack);
+        let frames = stack.frames();
+        assert!(
+            frames.len() >= 3,
+            "only {} frames via {how:?}",
+            frames.len()
+        );
+        assert!(frames.len() <= MAX_FRAMES);
+        assert!(frames.iter().all(|&address| address != 0));
+    }
+
+    #[test]
+    fn broken_link_ends_the_walk() {
+        let mut stack = Stack::new();
+        let local = 0usize;
+        let here = std::ptr::from_ref(&local) as usize;
+        // A frame pointer above the stack top is a broken link: nothing is read.
+        assert!(!walk_frame_pointers(&mut stack, here + 64, here + 32));
+        assert!(stack.frames().is_empty());
+        assert!(walk_frame_pointers(&mut stack, 0, here));
+    }
+}

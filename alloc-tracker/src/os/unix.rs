@@ -1,0 +1,47 @@
+//! Probes common to every Unix: environment, clock, exit hook.
+
+use std::ffi::CStr;
+
+/// Whether the environment variable is set to a non-empty value, read without
+/// allocating (so it is safe before `main` and inside the allocator).
+pub(crate) fn env_is_set(name: &CStr) -> bool {
+    // SAFETY: `name` is a valid NUL-terminated string. getenv returns a pointer into the
+    // environment block or null; we only test it and its first byte before returning,
+    // and no code of ours changes the environment meanwhile.
+    let value = unsafe { libc::getenv(name.as_ptr()) };
+    if value.is_null() {
+        return false;
+    }
+    // SAFETY: non-null getenv results point at a NUL-terminated string, so the first
+    // byte is readable.
+    let first = unsafe { value.read() };
+    first != 0
+}
+
+/// Monotonic nanoseconds; millisecond-coarse where a cheap coarse clock exists, since
+/// it is read on every allocation.
+pub(crate) fn monotonic_ns() -> u64 {
+    #[cfg(target_os = "linux")]
+    const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC_COARSE;
+    #[cfg(not(target_os = "linux"))]
+    const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC;
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; the clock id is a supported constant.
+    let rc = unsafe { libc::clock_gettime(CLOCK, &raw mut now) };
+    if rc != 0 {
+        return 0;
+    }
+    let seconds = u64::try_from(now.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(now.tv_nsec).unwrap_or(0);
+    seconds.saturating_mul(1_000_000_000).saturating_add(nanos)
+}
+
+/// Runs `hook` when the process exits through `exit` (a return from `main` or
+/// `std::process::exit`). Returns whether it was registered.
+pub(crate) fn register_exit_hook(hook: extern "C" fn()) -> bool {
+    // SAFETY: `hook` is a plain `extern "C" fn()` that lives for the whole program.
+    unsafe { libc::atexit(hook) == 0 }
+}

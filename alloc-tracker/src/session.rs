@@ -1,0 +1,97 @@
+//! Writing profiles: at process exit through an `atexit` hook (so `std::process::exit`
+//! loses nothing, unlike a destructor), and on request through [`crate::write_profile`].
+//! Files are written atomically: a temporary file beside the target, then a rename.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+use crate::error::Error;
+use crate::format::{self, Snapshot};
+use crate::guard::{self, Entry};
+use crate::{config, shard, site, state, stats, thread};
+
+static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the exit hook once. Does not allocate through the tracker.
+pub(crate) fn install_exit_hook() {
+    if !HOOK_INSTALLED.swap(true, Relaxed) {
+        // Keep the marker that tells `cargo memleak` this binary carries the tracker.
+        std::hint::black_box(&crate::MARKER);
+        crate::os::register_exit_hook(at_exit);
+    }
+}
+
+extern "C" fn at_exit() {
+    // Exit while this thread is inside the tracker cannot happen through Rust code;
+    // if it did, writing now could deadlock on a table lock this thread holds.
+    let Entry::Entered(_guard) = guard::enter() else {
+        return;
+    };
+    state::stop();
+    let outcome = std::panic::catch_unwind(|| {
+        let path = config::out_path()?;
+        Some(write_to(&path, "exit").err())
+    });
+    let message = match outcome {
+        Ok(Some(Some(error))) => error.to_string(),
+        Ok(_) => return,
+        Err(_) => {
+            "alloc-tracker: internal error while writing the profile; no profile written".to_owned()
+        }
+    };
+    // Never panic at exit: a closed stderr just loses the message.
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
+/// Writes a profile of the current state to `path` (from the API).
+pub(crate) fn write_on_request(path: &Path) -> Result<(), Error> {
+    let Entry::Entered(_guard) = guard::enter() else {
+        return Err(Error::reentrant());
+    };
+    write_to(path, "request")
+}
+
+/// Gathers, symbolizes and writes. Must run with the guard held.
+fn write_to(path: &Path, reason: &'static str) -> Result<(), Error> {
+    let snapshot = take_snapshot(reason);
+    let temporary = temporary_path(path);
+    let result = write_file(&temporary, &snapshot).and_then(|()| fs::rename(&temporary, path));
+    if let Err(source) = result {
+        let _ = fs::remove_file(&temporary);
+        return Err(Error::io(path.to_owned(), source));
+    }
+    Ok(())
+}
+
+/// Live blocks first, then sites: every site a block names is then in the list.
+pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
+    let live = shard::snapshot();
+    let sites = site::all_sites();
+    Snapshot {
+        reason,
+        elapsed_ns: state::elapsed_ns(),
+        stats: stats::collect(&sites),
+        threads: thread::all_threads(),
+        sites,
+        live,
+    }
+}
+
+fn write_file(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)?;
+    }
+    let mut out = BufWriter::new(fs::File::create(path)?);
+    format::write_profile(&mut out, snapshot)?;
+    out.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?
+        .sync_all()
+}
+
+fn temporary_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}

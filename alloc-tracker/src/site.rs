@@ -1,0 +1,265 @@
+//! Call sites: a captured stack is hashed, interned once into the site table, and from
+//! then on a live block carries only a `&'static Site`.
+//!
+//! Lookups go through a small per-thread cache of recent stack hashes first, so a hot
+//! site costs no lock; a miss takes one of the intern table's shards. Sites are never
+//! freed: they are process-lifetime records, allocated through the inner allocator.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+
+use hashbrown::HashMap;
+use parking_lot::Mutex;
+
+use crate::os::frames::Stack;
+
+/// One call site and its counters. Padded so two hot sites never share a cache line.
+#[derive(Debug)]
+#[repr(align(64))]
+pub(crate) struct Site {
+    id: u32,
+    frames: Box<[usize]>,
+    allocated_bytes: AtomicU64,
+    allocated_blocks: AtomicU64,
+    freed_blocks: AtomicU64,
+    live_bytes: AtomicU64,
+    live_blocks: AtomicU64,
+    peak_live_bytes: AtomicU64,
+    reallocs: AtomicU64,
+}
+
+/// A consistent-enough copy of a site's counters for the profile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SiteCounts {
+    pub(crate) allocated_bytes: u64,
+    pub(crate) allocated_blocks: u64,
+    pub(crate) freed_blocks: u64,
+    pub(crate) live_bytes: u64,
+    pub(crate) live_blocks: u64,
+    pub(crate) peak_live_bytes: u64,
+    pub(crate) reallocs: u64,
+}
+
+impl Site {
+    /// Dense id, in order of first sight.
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Return addresses, innermost first.
+    pub(crate) fn frames(&self) -> &[usize] {
+        &self.frames
+    }
+
+    /// Counts a new block of `size` bytes.
+    #[inline]
+    pub(crate) fn on_alloc(&self, size: u64) {
+        self.allocated_bytes.fetch_add(size, Relaxed);
+        self.allocated_blocks.fetch_add(1, Relaxed);
+        self.live_blocks.fetch_add(1, Relaxed);
+        let live = self.live_bytes.fetch_add(size, Relaxed).wrapping_add(size);
+        if live > self.peak_live_bytes.load(Relaxed) {
+            self.peak_live_bytes.fetch_max(live, Relaxed);
+        }
+    }
+
+    /// Counts the end of a block of `size` bytes.
+    #[inline]
+    pub(crate) fn on_free(&self, size: u64) {
+        self.freed_blocks.fetch_add(1, Relaxed);
+        self.live_blocks.fetch_sub(1, Relaxed);
+        self.live_bytes.fetch_sub(size, Relaxed);
+    }
+
+    /// Counts a block that arrived here through `realloc`.
+    #[inline]
+    pub(crate) fn on_realloc(&self) {
+        self.reallocs.fetch_add(1, Relaxed);
+    }
+
+    /// The counters now.
+    pub(crate) fn counts(&self) -> SiteCounts {
+        SiteCounts {
+            allocated_bytes: self.allocated_bytes.load(Relaxed),
+            allocated_blocks: self.allocated_blocks.load(Relaxed),
+            freed_blocks: self.freed_blocks.load(Relaxed),
+            live_bytes: self.live_bytes.load(Relaxed),
+            live_blocks: self.live_blocks.load(Relaxed),
+            peak_live_bytes: self.peak_live_bytes.load(Relaxed),
+            reallocs: self.reallocs.load(Relaxed),
+        }
+    }
+}
+
+/// Hashes a stack; the hash is the site's key.
+#[inline]
+pub(crate) fn stack_hash(frames: &[usize]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut hash = frames.len() as u64;
+    for &address in frames {
+        hash = (hash ^ address as u64).wrapping_mul(K).rotate_left(29);
+    }
+    hash
+}
+
+const INTERN_SHARDS: usize = 64;
+const THREAD_CACHE: usize = 64;
+
+/// The hash of a stack is already well mixed: use it as is.
+#[derive(Debug, Default, Clone, Copy)]
+struct PrehashedKey;
+
+#[derive(Debug, Default)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(byte);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+impl std::hash::BuildHasher for PrehashedKey {
+    type Hasher = IdentityHasher;
+    fn build_hasher(&self) -> IdentityHasher {
+        IdentityHasher(0)
+    }
+}
+
+#[repr(align(128))]
+struct InternShard(Mutex<HashMap<u64, &'static Site, PrehashedKey>>);
+
+static INTERN: [InternShard; INTERN_SHARDS] =
+    [const { InternShard(Mutex::new(HashMap::with_hasher(PrehashedKey))) }; INTERN_SHARDS];
+
+/// Every site in id order, for the profile writer.
+static ALL_SITES: Mutex<Vec<&'static Site>> = Mutex::new(Vec::new());
+static NEXT_ID: AtomicU32 = AtomicU32::new(0);
+
+thread_local! {
+    static RECENT: [Cell<Option<(u64, &'static Site)>>; THREAD_CACHE] =
+        const { [const { Cell::new(None) }; THREAD_CACHE] };
+}
+
+/// The site of `stack`, interning it on first sight. `None` only when the table could
+/// not grow (allocation failure): the event then goes untracked.
+///
+/// Must be called with the reentrancy guard held: interning allocates.
+#[inline]
+pub(crate) fn intern(stack: &Stack) -> Option<&'static Site> {
+    let frames = stack.frames();
+    let hash = stack_hash(frames);
+    let slot = (hash as usize) % THREAD_CACHE;
+    let cached = RECENT
+        .try_with(|recent| recent.get(slot).and_then(Cell::get))
+        .ok()
+        .flatten();
+    if let Some((cached_hash, site)) = cached
+        && cached_hash == hash
+    {
+        return Some(site);
+    }
+    let site = intern_shared(hash, frames)?;
+    let _ = RECENT.try_with(|recent| {
+        if let Some(cell) = recent.get(slot) {
+            cell.set(Some((hash, site)));
+        }
+    });
+    Some(site)
+}
+
+#[cold]
+fn intern_shared(hash: u64, frames: &[usize]) -> Option<&'static Site> {
+    let shard = INTERN.get((hash as usize) % INTERN_SHARDS)?;
+    let mut table = shard.0.lock();
+    // Distinct stacks with one hash (about 2^-64 per pair) probe the next keys.
+    let mut key = hash;
+    loop {
+        match table.get(&key) {
+            Some(site) if site.frames() == frames => return Some(site),
+            Some(_) => key = key.wrapping_add(1),
+            None => break,
+        }
+    }
+    table.try_reserve(1).ok()?;
+    let mut all = ALL_SITES.lock();
+    all.try_reserve(1).ok()?;
+    let site = leak_new_site(frames)?;
+    table.insert(key, site);
+    all.push(site);
+    Some(site)
+}
+
+/// Allocates a site for the rest of the process; `None` when allocation fails (every
+/// allocation here is fallible, so the tracker never aborts a program that would have
+/// run untracked).
+fn leak_new_site(frames: &[usize]) -> Option<&'static Site> {
+    let mut stack = Vec::new();
+    stack.try_reserve_exact(frames.len()).ok()?;
+    stack.extend_from_slice(frames);
+    let mut home: Vec<Site> = Vec::new();
+    home.try_reserve_exact(1).ok()?;
+    home.push(Site {
+        id: NEXT_ID.fetch_add(1, Relaxed),
+        frames: stack.into_boxed_slice(),
+        allocated_bytes: AtomicU64::new(0),
+        allocated_blocks: AtomicU64::new(0),
+        freed_blocks: AtomicU64::new(0),
+        live_bytes: AtomicU64::new(0),
+        live_blocks: AtomicU64::new(0),
+        peak_live_bytes: AtomicU64::new(0),
+        reallocs: AtomicU64::new(0),
+    });
+    let leaked: &'static [Site] = home.leak();
+    leaked.first()
+}
+
+/// Every site seen so far, in id order.
+pub(crate) fn all_sites() -> Vec<&'static Site> {
+    ALL_SITES.lock().clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_depends_on_order_and_length() {
+        assert_ne!(stack_hash(&[1, 2]), stack_hash(&[2, 1]));
+        assert_ne!(stack_hash(&[1]), stack_hash(&[1, 0]));
+        assert_eq!(stack_hash(&[7, 8, 9]), stack_hash(&[7, 8, 9]));
+    }
+
+    #[test]
+    fn counters_track_live_and_peak() {
+        let site = Site {
+            id: 0,
+            frames: Box::new([1, 2, 3]),
+            allocated_bytes: AtomicU64::new(0),
+            allocated_blocks: AtomicU64::new(0),
+            freed_blocks: AtomicU64::new(0),
+            live_bytes: AtomicU64::new(0),
+            live_blocks: AtomicU64::new(0),
+            peak_live_bytes: AtomicU64::new(0),
+            reallocs: AtomicU64::new(0),
+        };
+        site.on_alloc(100);
+        site.on_alloc(50);
+        site.on_free(100);
+        site.on_alloc(10);
+        let counts = site.counts();
+        assert_eq!(counts.allocated_bytes, 160);
+        assert_eq!(counts.allocated_blocks, 3);
+        assert_eq!(counts.freed_blocks, 1);
+        assert_eq!(counts.live_bytes, 60);
+        assert_eq!(counts.live_blocks, 2);
+        assert_eq!(counts.peak_live_bytes, 150);
+    }
+}

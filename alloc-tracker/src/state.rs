@@ -1,0 +1,65 @@
+//! Whether the tracker records, decided once: at the first allocation from
+//! `MEMLEAK_OUT`, or by [`crate::start`]. Off, the hot path is one relaxed load.
+
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
+
+use crate::{config, os, session};
+
+const UNDECIDED: u8 = 0;
+const OFF: u8 = 1;
+const ON: u8 = 2;
+const STOPPED: u8 = 3;
+
+static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
+static START_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Whether events are being recorded now.
+#[inline]
+pub(crate) fn is_tracking() -> bool {
+    match MODE.load(Relaxed) {
+        ON => true,
+        UNDECIDED => decide_from_env(),
+        _ => false,
+    }
+}
+
+/// Called on the first allocation of the process; reads the environment without
+/// allocating.
+#[cold]
+fn decide_from_env() -> bool {
+    let wanted = os::env_is_set(config::OUT_VAR);
+    let mode = if wanted { ON } else { OFF };
+    match MODE.compare_exchange(UNDECIDED, mode, Relaxed, Relaxed) {
+        Ok(_) => {
+            if wanted {
+                mark_start();
+                session::install_exit_hook();
+            }
+            wanted
+        }
+        Err(actual) => actual == ON,
+    }
+}
+
+fn mark_start() {
+    let _ = START_NS.compare_exchange(0, os::monotonic_ns().max(1), Relaxed, Relaxed);
+}
+
+/// Turns recording on (idempotent); the exit hook is installed when `MEMLEAK_OUT` is set.
+pub(crate) fn start() {
+    mark_start();
+    if MODE.swap(ON, Relaxed) != ON && os::env_is_set(config::OUT_VAR) {
+        session::install_exit_hook();
+    }
+}
+
+/// Turns recording off for good (the exit profile is being written).
+pub(crate) fn stop() {
+    MODE.store(STOPPED, Relaxed);
+}
+
+/// Nanoseconds since recording started.
+#[inline]
+pub(crate) fn elapsed_ns() -> u64 {
+    os::monotonic_ns().saturating_sub(START_NS.load(Relaxed))
+}
