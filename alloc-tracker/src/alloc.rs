@@ -58,10 +58,6 @@ impl<A> TrackingAlloc<A> {
 // `A`'s result unchanged, so `A`'s GlobalAlloc guarantees carry over. The recording
 // around each call never unwinds, never touches the block's memory, and allocates only
 // through `A` (the reentrancy guard), as listed at the top of this file.
-#[expect(
-    unsafe_code,
-    reason = "implementing GlobalAlloc is unsafe by definition"
-)]
 unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

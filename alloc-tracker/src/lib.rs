@@ -48,6 +48,10 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+#[expect(
+    unsafe_code,
+    reason = "implementing GlobalAlloc is unsafe by definition"
+)]
 mod alloc;
 mod config;
 mod error;

@@ -6,6 +6,8 @@
 //! without a frame pointer left in the register, the walk stays inside memory this
 //! thread owns and terminates. A garbage link ends the walk early; it cannot fault.
 
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
 /// Frames kept per stack; deeper stacks keep their innermost frames.
 pub(crate) const MAX_FRAMES: usize = 48;
 
@@ -55,11 +57,11 @@ const MIN_TRUSTED_FRAMES: usize = 4;
 /// Captures the calling thread's stack into `stack`.
 ///
 /// `stack_top` is the highest address of this thread's stack, or 0 when unknown (then
-/// the unwinder is used).
+/// the unwinder is used, as it is when the program was built without frame pointers).
 #[inline(always)]
 pub(crate) fn capture(stack: &mut Stack, stack_top: usize) -> Capture {
     stack.len = 0;
-    if stack_top != 0 {
+    if stack_top != 0 && frame_pointers_present() {
         let clean_end = walk_frame_pointers(stack, frame_pointer(), stack_top);
         if clean_end || stack.len >= MIN_TRUSTED_FRAMES {
             return Capture::FramePointers;
@@ -68,6 +70,56 @@ pub(crate) fn capture(stack: &mut Stack, stack_top: usize) -> Capture {
     }
     unwind(stack);
     Capture::Unwinder
+}
+
+const UNKNOWN: u8 = 0;
+const PRESENT: u8 = 1;
+const ABSENT: u8 = 2;
+static FRAME_POINTERS: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+/// Whether this build keeps frame pointers, checked once on the tracker's own code.
+///
+/// Code built without them leaves the register to other uses or untouched, and the
+/// chain then silently skips frames (a plausible but wrong stack), which no check on the
+/// walk itself can see. `RUSTFLAGS` apply to every crate of a build, so the tracker's
+/// own functions tell for the whole program.
+#[inline(always)]
+fn frame_pointers_present() -> bool {
+    match FRAME_POINTERS.load(Relaxed) {
+        PRESENT => true,
+        ABSENT => false,
+        _ => probe_frame_pointers(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn probe_frame_pointers() -> bool {
+    let present = probe_caller();
+    FRAME_POINTERS.store(if present { PRESENT } else { ABSENT }, Relaxed);
+    present
+}
+
+/// Calls `probe_callee` and checks that the return address it finds through the frame
+/// pointer lies inside this function.
+#[inline(never)]
+fn probe_caller() -> bool {
+    let found = std::hint::black_box(probe_callee());
+    let start = probe_caller as *const () as usize;
+    // The call sits within the first few hundred bytes of this small function.
+    std::hint::black_box(found > start && found < start + 512)
+}
+
+/// The return address in this frame's record, or 0 when the frame pointer is unusable.
+#[inline(never)]
+fn probe_callee() -> usize {
+    let mut stack = Stack::new();
+    let top = super::stack_top();
+    if top == 0 {
+        return 0;
+    }
+    walk_frame_pointers(&mut stack, frame_pointer(), top);
+    stack.frames().first().copied().unwrap_or(0)
 }
 
 /// Follows the chain from `fp`; returns whether it ended cleanly (a null link, a null
@@ -80,7 +132,7 @@ fn walk_frame_pointers(stack: &mut Stack, mut fp: usize, stack_top: usize) -> bo
             return true;
         }
         let in_stack =
-            fp % WORD == 0 && fp.checked_add(2 * WORD).is_some_and(|end| end <= stack_top);
+            fp.is_multiple_of(WORD) && fp.checked_add(2 * WORD).is_some_and(|end| end <= stack_top);
         if !in_stack {
             return false;
         }
@@ -153,7 +205,11 @@ fn unwind(stack: &mut Stack) {
     // crate's global lock, which matters for Windows' dbghelp; the Unix unwinder is
     // thread-safe. The callback does not panic and does not allocate.
     unsafe {
-        backtrace::trace_unsynchronized(|frame| stack.push(frame.ip() as usize));
+        backtrace::trace_unsynchronized(|frame| {
+            let address = frame.ip() as usize;
+            // The outermost frame may report a null address: the end, not a frame.
+            address != 0 && stack.push(address)
+        });
     }
 }
 
@@ -178,6 +234,37 @@ mod tests {
         );
         assert!(frames.len() <= MAX_FRAMES);
         assert!(frames.iter().all(|&address| address != 0));
+    }
+
+    #[test]
+    fn the_probe_sees_the_workspace_frame_pointers() {
+        // The workspace builds with `-C force-frame-pointers=yes` (.cargo/config.toml),
+        // as `cargo memleak` builds its targets; a RUSTFLAGS override can drop them.
+        if std::env::var_os("RUSTFLAGS").is_none() {
+            assert!(probe_frame_pointers());
+        }
+    }
+
+    #[inline(never)]
+    fn unwind_here(stack: &mut Stack) {
+        unwind(stack);
+    }
+
+    #[test]
+    fn the_unwinder_fallback_reaches_this_test() {
+        let mut stack = Stack::new();
+        unwind_here(&mut stack);
+        assert!(stack.frames().len() >= 3);
+        assert!(stack.frames().iter().all(|&address| address != 0));
+        let here = unwind_here as *const () as usize;
+        // One of the return addresses points just after the call inside this test, and
+        // the first frames lie in or after `unwind_here`.
+        assert!(
+            stack
+                .frames()
+                .iter()
+                .any(|&address| address > here && address < here + 256)
+        );
     }
 
     #[test]
