@@ -13,9 +13,13 @@ fn build_and_drop(round: u64) -> u64 {
     let mut tree: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for i in 0..500 {
         map.insert(i, format!("value-{round}-{i}"));
-        tree.entry(format!("k{}", i % 37)).or_default().push(i * round);
+        tree.entry(format!("k{}", i % 37))
+            .or_default()
+            .push(i * round);
     }
-    let boxed: Vec<Box<[u8]>> = (0..100).map(|n| vec![0u8; n * 3].into_boxed_slice()).collect();
+    let boxed: Vec<Box<[u8]>> = (0..100)
+        .map(|n| vec![0u8; n * 3].into_boxed_slice())
+        .collect();
     map.values().map(|s| s.len() as u64).sum::<u64>()
         + tree.values().map(|v| v.len() as u64).sum::<u64>()
         + boxed.iter().map(|b| b.len() as u64).sum::<u64>()

@@ -1,2 +1,17 @@
-//! `cargo memleak` (skeleton; the cargo-memleak helper writes it).
-fn main() {}
+//! `cargo memleak`: builds a Rust program with alloc-tracker, runs it, and reports its leaks.
+#![forbid(unsafe_code)]
+
+mod cargo;
+mod cli;
+mod env;
+mod exit_code;
+mod process;
+mod report;
+mod run;
+mod workspace;
+
+fn main() -> std::process::ExitCode {
+    // A panic is a bug in cargo-memleak: the hook has printed it; exit 1 rather than 101.
+    let code = std::panic::catch_unwind(cli::run).unwrap_or(exit_code::INTERNAL_ERROR);
+    std::process::ExitCode::from(code)
+}

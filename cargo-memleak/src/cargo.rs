@@ -1,0 +1,311 @@
+//! Builds with cargo: `cargo build` with memleak's flags added to the user's, and the
+//! executable taken from the build's JSON messages.
+
+use std::ffi::OsString;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context as _, Result, bail, ensure};
+use serde_json::Value;
+
+use crate::env;
+use crate::process::{ProcessBuilder, describe_status};
+use crate::workspace::Selection;
+
+/// Added to the user's compiler flags: frame pointers for the tracker's fast stack walk,
+/// and `cfg(memleak)`, which switches the tracker on in the user's crate.
+pub(crate) const MEMLEAK_RUSTFLAGS: [&str; 4] =
+    ["-C", "force-frame-pointers=yes", "--cfg", "memleak"];
+
+/// The cargo to run: the one that runs us, else `cargo` from `PATH`.
+pub(crate) fn cargo_program() -> OsString {
+    env::var_os(env::CARGO).unwrap_or_else(|| "cargo".into())
+}
+
+/// The user's build settings that `cargo memleak` adds to rather than replaces.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct UserEnv {
+    pub(crate) encoded_rustflags: Option<String>,
+    pub(crate) rustflags: Option<String>,
+    pub(crate) release_debug: Option<String>,
+}
+
+impl UserEnv {
+    /// Reads them from the environment (empty means unset).
+    pub(crate) fn read() -> Result<Self> {
+        Ok(Self {
+            encoded_rustflags: env::var(env::CARGO_ENCODED_RUSTFLAGS)?,
+            rustflags: env::var(env::RUSTFLAGS)?,
+            release_debug: env::var(env::CARGO_PROFILE_RELEASE_DEBUG)?,
+        })
+    }
+}
+
+/// The flags variable to set and its value: the user's flags with [`MEMLEAK_RUSTFLAGS`]
+/// after them (later `-C` options win). `CARGO_ENCODED_RUSTFLAGS` when the user set it,
+/// since cargo then ignores `RUSTFLAGS`; else `RUSTFLAGS`.
+pub(crate) fn merge_rustflags(user: &UserEnv) -> (&'static str, String) {
+    if let Some(encoded) = &user.encoded_rustflags {
+        let mut flags: Vec<&str> = encoded.split('\x1f').collect();
+        flags.extend(MEMLEAK_RUSTFLAGS);
+        return (env::CARGO_ENCODED_RUSTFLAGS, flags.join("\x1f"));
+    }
+    let mut flags: Vec<&str> = user
+        .rustflags
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    flags.extend(MEMLEAK_RUSTFLAGS);
+    (env::RUSTFLAGS, flags.join(" "))
+}
+
+/// `cargo build` of the selection into `target_dir` with memleak's flags and line tables.
+pub(crate) fn build_command(
+    selection: &Selection,
+    release: bool,
+    target_dir: &Path,
+    user: &UserEnv,
+) -> ProcessBuilder {
+    let mut cargo = ProcessBuilder::new(cargo_program());
+    cargo.env(env::CARGO_TARGET_DIR, target_dir);
+    let (flags_var, flags) = merge_rustflags(user);
+    cargo.env(flags_var, flags);
+    // The other one is empty or unset; an empty CARGO_ENCODED_RUSTFLAGS would hide RUSTFLAGS.
+    let other = if flags_var == env::RUSTFLAGS {
+        env::CARGO_ENCODED_RUSTFLAGS
+    } else {
+        env::RUSTFLAGS
+    };
+    cargo.env_remove(other);
+    if release && user.release_debug.is_none() {
+        cargo.env(env::CARGO_PROFILE_RELEASE_DEBUG, "line-tables-only");
+    }
+    cargo.args(["build", "--message-format=json-render-diagnostics"]);
+    if let Some(package) = &selection.package {
+        cargo.args(["--package", package]);
+    }
+    cargo.args([selection.kind.flag(), &selection.name]);
+    if release {
+        cargo.arg("--release");
+    }
+    cargo
+}
+
+/// A built executable and the package it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Artifact {
+    pub(crate) executable: PathBuf,
+    pub(crate) package_id: String,
+}
+
+/// Runs the build (its progress and diagnostics go to stderr) and returns the executable.
+pub(crate) fn build(cargo: &ProcessBuilder, selection: &Selection) -> Result<Artifact> {
+    let mut child = cargo
+        .command()
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("failed to start `{cargo}`"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .context("cargo's stdout was not captured")?;
+    let mut artifacts = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("failed to read cargo's messages")?;
+        if line.contains("\"compiler-artifact\"") {
+            artifacts.push(line);
+        }
+    }
+    let status = child.wait().context("failed to wait for cargo")?;
+    ensure!(
+        status.success(),
+        "`cargo build` {}",
+        describe_status(status)
+    );
+    pick_artifact(artifacts.iter().map(String::as_str), selection)
+}
+
+/// The executable of the selected target among the build's JSON messages.
+pub(crate) fn pick_artifact<'a>(
+    messages: impl IntoIterator<Item = &'a str>,
+    selection: &Selection,
+) -> Result<Artifact> {
+    let what = format!("{} `{}`", selection.kind.noun(), selection.name);
+    let mut found: Vec<Artifact> = Vec::new();
+    for message in messages {
+        let Ok(message) = serde_json::from_str::<Value>(message) else {
+            continue;
+        };
+        let target = &message["target"];
+        let is_kind = target["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == selection.kind.cargo_kind()));
+        if message["reason"] != "compiler-artifact"
+            || target["name"] != selection.name.as_str()
+            || !is_kind
+        {
+            continue;
+        }
+        let executable = message["executable"]
+            .as_str()
+            .with_context(|| format!("{what} is not an executable"))?;
+        let package_id = message["package_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        found.push(Artifact {
+            executable: executable.into(),
+            package_id,
+        });
+    }
+    match found.len() {
+        0 => bail!("cargo built no executable for {what}"),
+        1 => Ok(found.remove(0)),
+        _ => {
+            let paths: Vec<String> = found
+                .iter()
+                .map(|a| a.executable.display().to_string())
+                .collect();
+            bail!(
+                "cargo built more than one {what}: {}; name the package with `-p`",
+                paths.join(", ")
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Kind;
+
+    const LIB: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/examples#memleak-examples@0.1.0","manifest_path":"/w/examples/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"memleak_examples","src_path":"/w/examples/lib.rs","edition":"2024","doc":true,"doctest":true,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":false},"features":[],"filenames":["/t/debug/deps/libmemleak_examples-50b5ca1619f635e1.rlib"],"executable":null,"fresh":false}"#;
+    const LEAKY: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/examples#memleak-examples@0.1.0","manifest_path":"/w/examples/Cargo.toml","target":{"kind":["example"],"crate_types":["bin"],"name":"leaky","src_path":"/w/examples/leaky.rs","edition":"2024","doc":false,"doctest":false,"test":false},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":false},"features":[],"filenames":["/t/debug/examples/leaky"],"executable":"/t/debug/examples/leaky","fresh":false}"#;
+    const BIN_LEAKY: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/app#0.1.0","target":{"kind":["bin"],"crate_types":["bin"],"name":"leaky","src_path":"/w/app/src/main.rs"},"executable":"/t/debug/leaky","fresh":true}"#;
+    const CDYLIB_EXAMPLE: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/app#0.1.0","target":{"kind":["example"],"crate_types":["cdylib"],"name":"plugin","src_path":"/w/app/examples/plugin.rs"},"executable":null,"fresh":true}"#;
+    const FINISHED: &str = r#"{"reason":"build-finished","success":true}"#;
+
+    fn sel(kind: Kind, name: &str) -> Selection {
+        Selection {
+            kind,
+            name: name.to_owned(),
+            package: None,
+        }
+    }
+
+    #[test]
+    fn picks_the_requested_executable() {
+        let lines = [LIB, "not json", BIN_LEAKY, LEAKY, FINISHED];
+        let artifact = pick_artifact(lines, &sel(Kind::Example, "leaky")).unwrap();
+        assert_eq!(artifact.executable, Path::new("/t/debug/examples/leaky"));
+        assert_eq!(
+            artifact.package_id,
+            "path+file:///w/examples#memleak-examples@0.1.0"
+        );
+        let bin = pick_artifact(lines, &sel(Kind::Bin, "leaky")).unwrap();
+        assert_eq!(bin.executable, Path::new("/t/debug/leaky"));
+    }
+
+    #[test]
+    fn artifact_errors_name_the_target() {
+        let err = pick_artifact([LIB, FINISHED], &sel(Kind::Example, "leaky")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cargo built no executable for example `leaky`"
+        );
+        let err = pick_artifact([CDYLIB_EXAMPLE], &sel(Kind::Example, "plugin")).unwrap_err();
+        assert_eq!(err.to_string(), "example `plugin` is not an executable");
+        let err = pick_artifact([LEAKY, LEAKY], &sel(Kind::Example, "leaky")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cargo built more than one example `leaky`"),
+            "{err}"
+        );
+    }
+
+    fn user(encoded: Option<&str>, plain: Option<&str>) -> UserEnv {
+        UserEnv {
+            encoded_rustflags: encoded.map(Into::into),
+            rustflags: plain.map(Into::into),
+            release_debug: None,
+        }
+    }
+
+    #[test]
+    fn rustflags_are_added_to_not_replaced() {
+        let ours = "-C force-frame-pointers=yes --cfg memleak";
+        assert_eq!(
+            merge_rustflags(&user(None, None)),
+            ("RUSTFLAGS", ours.to_owned())
+        );
+        assert_eq!(
+            merge_rustflags(&user(None, Some("  -D warnings\t-Ctarget-cpu=native "))),
+            (
+                "RUSTFLAGS",
+                format!("-D warnings -Ctarget-cpu=native {ours}")
+            )
+        );
+        // The encoded form wins over RUSTFLAGS, as in cargo, and keeps spaces inside a flag.
+        assert_eq!(
+            merge_rustflags(&user(Some("--cfg\x1ffeature=\"a b\""), Some("-D warnings"))),
+            (
+                "CARGO_ENCODED_RUSTFLAGS",
+                "--cfg\x1ffeature=\"a b\"\x1f-C\x1fforce-frame-pointers=yes\x1f--cfg\x1fmemleak"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn build_command_sets_flags_dir_and_line_tables() {
+        let selection = Selection {
+            kind: Kind::Example,
+            name: "leaky".into(),
+            package: Some("ex".into()),
+        };
+        let dir = Path::new("/t/memleak/build");
+        let debug = build_command(&selection, false, dir, &user(None, Some("-Dwarnings")));
+        assert_eq!(
+            debug.get_env("CARGO_TARGET_DIR"),
+            Some(Some(dir.as_os_str()))
+        );
+        assert_eq!(
+            debug.get_env("RUSTFLAGS"),
+            Some(Some(
+                "-Dwarnings -C force-frame-pointers=yes --cfg memleak".as_ref()
+            ))
+        );
+        assert_eq!(debug.get_env("CARGO_ENCODED_RUSTFLAGS"), Some(None));
+        assert_eq!(debug.get_env("CARGO_PROFILE_RELEASE_DEBUG"), None);
+        let args: Vec<&str> = debug
+            .get_args()
+            .iter()
+            .map(|a| a.to_str().unwrap())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "build",
+                "--message-format=json-render-diagnostics",
+                "--package",
+                "ex",
+                "--example",
+                "leaky"
+            ]
+        );
+
+        let release = build_command(&selection, true, dir, &user(Some("-g"), None));
+        assert_eq!(
+            release.get_env("CARGO_PROFILE_RELEASE_DEBUG"),
+            Some(Some("line-tables-only".as_ref()))
+        );
+        assert_eq!(release.get_env("RUSTFLAGS"), Some(None));
+        assert_eq!(release.get_args().last().unwrap(), "--release");
+        let mut mine = user(None, None);
+        mine.release_debug = Some("full".into());
+        let release = build_command(&selection, true, dir, &mine);
+        assert_eq!(release.get_env("CARGO_PROFILE_RELEASE_DEBUG"), None);
+    }
+}

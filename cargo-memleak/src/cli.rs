@@ -1,0 +1,257 @@
+//! The command line: `cargo memleak run ...` and `cargo memleak report ...`, parsed with
+//! clap; the long help lives in `docs/*.txt`. [`run`] is what `main` calls.
+
+use std::ffi::OsString;
+use std::io::{self, Write as _};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit_code::{self, Failure};
+use crate::workspace::Kind;
+
+/// cargo runs `cargo-memleak memleak ARGS...` for `cargo memleak ARGS...`; so does the
+/// workspace's alias. Hence one subcommand, named like the binary's suffix.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-memleak",
+    bin_name = "cargo",
+    version,
+    disable_help_subcommand = true
+)]
+enum Cargo {
+    Memleak(Memleak),
+}
+
+/// Find the memory leaks of a Rust program: where each leaked block was allocated, its
+/// size, and how many.
+#[derive(Debug, Args)]
+#[command(
+    version,
+    display_name = "cargo-memleak",
+    long_about = include_str!("../docs/memleak.txt"),
+    after_help = include_str!("../docs/exit-codes.txt"),
+    after_long_help = concat!(include_str!("../docs/memleak-examples.txt"), "\n", include_str!("../docs/exit-codes.txt")),
+    disable_help_subcommand = true,
+)]
+pub(crate) struct Memleak {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands. `test` and `diff` will join them.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Build a binary or example with alloc-tracker, run it, and report its leaks.
+    #[command(
+        long_about = include_str!("../docs/run.txt"),
+        after_help = include_str!("../docs/exit-codes.txt"),
+        after_long_help = concat!(include_str!("../docs/run-examples.txt"), "\n", include_str!("../docs/exit-codes.txt")),
+    )]
+    Run(RunArgs),
+    /// Report the leaks of a saved profile, as text, JSON or a flamegraph.
+    #[command(
+        long_about = include_str!("../docs/report.txt"),
+        after_help = include_str!("../docs/exit-codes.txt"),
+        after_long_help = include_str!("../docs/exit-codes.txt"),
+    )]
+    Report(ReportArgs),
+}
+
+/// `cargo memleak run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Run this binary target.
+    #[arg(long, value_name = "NAME", conflicts_with = "example")]
+    pub(crate) bin: Option<String>,
+    /// Run this example.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) example: Option<String>,
+    /// The package of the target [default: the one in the current directory, as for `cargo run`].
+    #[arg(short, long, value_name = "SPEC")]
+    pub(crate) package: Option<String>,
+    /// Build with the release profile (with line tables for the stacks).
+    #[arg(long)]
+    pub(crate) release: bool,
+    /// Arguments for the program, after `--`.
+    #[arg(last = true, value_name = "ARGS")]
+    pub(crate) args: Vec<OsString>,
+}
+
+impl RunArgs {
+    /// The `--bin` or `--example` given, if any.
+    pub(crate) fn named(&self) -> Option<(Kind, &str)> {
+        match (&self.bin, &self.example) {
+            (Some(bin), _) => Some((Kind::Bin, bin)),
+            (None, Some(example)) => Some((Kind::Example, example)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// `cargo memleak report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The profile: `profile.json` as the tracker wrote it (`MEMLEAK_OUT`).
+    #[arg(value_name = "PROFILE")]
+    pub(crate) profile: PathBuf,
+    /// Print report.json (documented in docs/report-json.md) instead of the text report.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Also write the flamegraph of the blocks live at exit to this SVG file.
+    #[arg(long, value_name = "OUT")]
+    pub(crate) svg: Option<PathBuf>,
+}
+
+/// Parses the command line, runs the subcommand, prints any error and returns the exit code.
+pub(crate) fn run() -> u8 {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let command = match parse(args) {
+        Ok(command) => command,
+        Err(code) => return code,
+    };
+    let result = match command {
+        Command::Run(args) => crate::run::run(&args),
+        Command::Report(args) => crate::report::report(&args),
+    };
+    result.unwrap_or_else(Failure::print)
+}
+
+/// The subcommand, or the exit code after clap printed help, the version or a usage error.
+fn parse(args: Vec<OsString>) -> Result<Command, u8> {
+    if let Err(message) = check_memleak_first(&args) {
+        let _ = writeln!(io::stderr(), "error: {message}");
+        return Err(exit_code::USAGE_ERROR);
+    }
+    match Cargo::try_parse_from(args) {
+        Ok(Cargo::Memleak(memleak)) => Ok(memleak.command),
+        Err(e) => {
+            // Help and version go to stdout; a closed stdout is no reason to fail.
+            let _ = e.print();
+            Err(u8::try_from(e.exit_code()).unwrap_or(exit_code::USAGE_ERROR))
+        }
+    }
+}
+
+/// cargo passes `memleak` first (`cargo-memleak memleak run ...`); someone running the
+/// binary by hand may not. Options (`--help`, `--version`) are left to clap.
+fn check_memleak_first(args: &[OsString]) -> Result<(), String> {
+    match args.get(1).map(|arg| arg.to_string_lossy()) {
+        Some(first) if first != "memleak" && !first.starts_with('-') => Err(format!(
+            "expected the subcommand `memleak`, found `{first}`\n\n\
+             this is a cargo subcommand: run `cargo memleak {first}` (or `cargo-memleak memleak {first}`)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    fn parse_args(args: &[&str]) -> Result<Cargo, clap::Error> {
+        Cargo::try_parse_from(args)
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cargo::command().debug_assert();
+    }
+
+    #[test]
+    fn run_takes_cargo_run_options_and_trailing_args() {
+        let Cargo::Memleak(m) = parse_args(&[
+            "cargo-memleak",
+            "memleak",
+            "run",
+            "--example",
+            "leaky",
+            "-p",
+            "ex",
+            "--release",
+            "--",
+            "-x",
+            "--y",
+        ])
+        .unwrap();
+        let Command::Run(run) = m.command else {
+            panic!("not run")
+        };
+        assert_eq!(run.named(), Some((Kind::Example, "leaky")));
+        assert_eq!(run.package.as_deref(), Some("ex"));
+        assert!(run.release);
+        assert_eq!(run.args, ["-x", "--y"]);
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        for bad in [
+            &[
+                "cargo-memleak",
+                "memleak",
+                "run",
+                "--bin",
+                "a",
+                "--example",
+                "b",
+            ][..],
+            &["cargo-memleak", "memleak", "run", "--nope"],
+            &["cargo-memleak", "memleak", "run", "stray"],
+            &["cargo-memleak", "memleak", "report"],
+            &["cargo-memleak", "memleak"],
+        ] {
+            let err = parse_args(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn memleak_must_come_first() {
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
+        assert!(check_memleak_first(&args(&["cargo-memleak", "memleak", "run"])).is_ok());
+        assert!(check_memleak_first(&args(&["cargo-memleak", "--version"])).is_ok());
+        assert!(check_memleak_first(&args(&["cargo-memleak"])).is_ok());
+        let err =
+            check_memleak_first(&args(&["cargo-memleak", "run", "--example", "x"])).unwrap_err();
+        assert!(
+            err.starts_with("expected the subcommand `memleak`, found `run`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn report_args() {
+        let Cargo::Memleak(m) = parse_args(&[
+            "cargo", "memleak", "report", "p.json", "--json", "--svg", "o.svg",
+        ])
+        .unwrap();
+        let Command::Report(report) = m.command else {
+            panic!("not report")
+        };
+        assert_eq!(report.profile, PathBuf::from("p.json"));
+        assert!(report.json);
+        assert_eq!(report.svg, Some(PathBuf::from("o.svg")));
+    }
+
+    #[test]
+    fn help_lists_exit_codes() {
+        let mut cmd = Cargo::command();
+        let memleak = cmd.find_subcommand_mut("memleak").unwrap();
+        let help = memleak.render_long_help().to_string();
+        assert!(
+            help.contains("Exit codes:") && help.contains("LEAKS_FOUND"),
+            "{help}"
+        );
+        let run = memleak
+            .find_subcommand_mut("run")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(
+            run.contains("Exit codes:") && run.contains("MEMLEAK_OUT"),
+            "{run}"
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! A small process builder whose `Display` is the command as a shell would take it, for
+//! the `running: ...` lines on stderr; and how a process ended, in words.
+
+use std::borrow::Cow;
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::process::{Command, ExitStatus};
+
+use anyhow::{Context as _, Result};
+
+/// A program, its arguments and the environment changes it runs with.
+#[derive(Debug, Clone)]
+pub(crate) struct ProcessBuilder {
+    program: OsString,
+    args: Vec<OsString>,
+    /// In order; `None` removes the variable.
+    env: Vec<(OsString, Option<OsString>)>,
+}
+
+impl ProcessBuilder {
+    pub(crate) fn new(program: impl Into<OsString>) -> Self {
+        Self {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    pub(crate) fn arg(&mut self, arg: impl Into<OsString>) -> &mut Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub(crate) fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(
+        &mut self,
+        args: I,
+    ) -> &mut Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub(crate) fn env(
+        &mut self,
+        key: impl Into<OsString>,
+        value: impl Into<OsString>,
+    ) -> &mut Self {
+        self.env.push((key.into(), Some(value.into())));
+        self
+    }
+
+    pub(crate) fn env_remove(&mut self, key: impl Into<OsString>) -> &mut Self {
+        self.env.push((key.into(), None));
+        self
+    }
+
+    /// The value this builder gives `key`: `Some(None)` when it removes it, `None` when it
+    /// leaves it as inherited.
+    #[cfg(test)]
+    pub(crate) fn get_env(&self, key: &str) -> Option<Option<&OsStr>> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_deref())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn get_args(&self) -> &[OsString] {
+        &self.args
+    }
+
+    /// The command, with stdin, stdout and stderr inherited.
+    pub(crate) fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(&self.args);
+        for (key, value) in &self.env {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command
+    }
+
+    /// Runs it to completion with inherited stdio.
+    pub(crate) fn status(&self) -> Result<ExitStatus> {
+        self.command()
+            .status()
+            .with_context(|| format!("failed to start `{}`", self.program.to_string_lossy()))
+    }
+}
+
+/// `KEY=value ... program args...`, each word quoted for a POSIX shell when it needs it.
+/// Removed variables are not shown.
+impl fmt::Display for ProcessBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (key, value) in &self.env {
+            if let Some(value) = value {
+                write!(f, "{}={} ", key.to_string_lossy(), shell_escape(value))?;
+            }
+        }
+        write!(f, "{}", shell_escape(&self.program))?;
+        for arg in &self.args {
+            write!(f, " {}", shell_escape(arg))?;
+        }
+        Ok(())
+    }
+}
+
+/// `word` as one POSIX shell word: unchanged when it only has safe characters, in single
+/// quotes otherwise, and in `$'...'` with escapes when it has control characters (say the
+/// `\x1f` of `CARGO_ENCODED_RUSTFLAGS`). Non-UTF-8 bytes are shown lossily.
+pub(crate) fn shell_escape(word: &OsStr) -> Cow<'_, str> {
+    let word = word.to_string_lossy();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_=+,./:@%^".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        return word;
+    }
+    if word.chars().any(char::is_control) {
+        let mut quoted = String::from("$'");
+        for c in word.chars() {
+            match c {
+                '\\' | '\'' => quoted.extend(['\\', c]),
+                '\n' => quoted.push_str("\\n"),
+                '\t' => quoted.push_str("\\t"),
+                c if c.is_control() => quoted.push_str(&format!("\\x{:02x}", u32::from(c))),
+                c => quoted.push(c),
+            }
+        }
+        quoted.push('\'');
+        return Cow::Owned(quoted);
+    }
+    Cow::Owned(format!("'{}'", word.replace('\'', r"'\''")))
+}
+
+/// How the process ended, to follow "the program": "exited with code 3", "was killed by
+/// signal 11 (SIGSEGV, core dumped)".
+pub(crate) fn describe_status(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exited with code {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        if let Some(signal) = status.signal() {
+            let mut detail: Vec<&str> = signal_name(signal).into_iter().collect();
+            if status.core_dumped() {
+                detail.push("core dumped");
+            }
+            return if detail.is_empty() {
+                format!("was killed by signal {signal}")
+            } else {
+                format!("was killed by signal {signal} ({})", detail.join(", "))
+            };
+        }
+    }
+    format!("ended with {status}")
+}
+
+/// The name of the signals numbered alike on Linux and macOS.
+#[cfg(unix)]
+fn signal_name(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str) -> String {
+        shell_escape(OsStr::new(s)).into_owned()
+    }
+
+    #[test]
+    fn shell_escaping() {
+        assert_eq!(esc("cargo"), "cargo");
+        assert_eq!(
+            esc("/abs/target/memleak/build"),
+            "/abs/target/memleak/build"
+        );
+        assert_eq!(
+            esc("--message-format=json-render-diagnostics"),
+            "--message-format=json-render-diagnostics"
+        );
+        assert_eq!(esc(""), "''");
+        assert_eq!(esc("two words"), "'two words'");
+        assert_eq!(esc("it's"), r"'it'\''s'");
+        assert_eq!(esc("$HOME"), "'$HOME'");
+        assert_eq!(esc("a*b"), "'a*b'");
+        assert_eq!(
+            esc("-C\x1fforce-frame-pointers=yes"),
+            r"$'-C\x1fforce-frame-pointers=yes'"
+        );
+        assert_eq!(esc("it's\n"), r"$'it\'s\n'");
+    }
+
+    #[test]
+    fn display_shows_set_variables_then_the_command() {
+        let mut p = ProcessBuilder::new("cargo");
+        p.env("RUSTFLAGS", "-C force-frame-pointers=yes --cfg memleak")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .args(["build", "--example", "leaky"]);
+        assert_eq!(
+            p.to_string(),
+            "RUSTFLAGS='-C force-frame-pointers=yes --cfg memleak' cargo build --example leaky"
+        );
+        assert_eq!(p.get_env("CARGO_ENCODED_RUSTFLAGS"), Some(None));
+        assert_eq!(p.get_env("PATH"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn status_descriptions() {
+        use std::os::unix::process::ExitStatusExt as _;
+        assert_eq!(
+            describe_status(ExitStatus::from_raw(3 << 8)),
+            "exited with code 3"
+        );
+        assert_eq!(
+            describe_status(ExitStatus::from_raw(11)),
+            "was killed by signal 11 (SIGSEGV)"
+        );
+        assert_eq!(
+            describe_status(ExitStatus::from_raw(6 | 0x80)),
+            "was killed by signal 6 (SIGABRT, core dumped)"
+        );
+        assert_eq!(
+            describe_status(ExitStatus::from_raw(40)),
+            "was killed by signal 40"
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! `cargo memleak report`, and the rendering `cargo memleak run` shares with it: loading a
+//! profile, the text report on stdout, and the report files.
+
+use std::fmt::Display;
+use std::fs;
+use std::io::{self, BufWriter, IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use leak_report::{Profile, ProgramInfo, Report, TextOptions};
+
+use crate::cli::ReportArgs;
+use crate::env;
+use crate::exit_code::{
+    Failure, INTERNAL_ERROR, LEAKS_FOUND, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR, SUCCESS,
+};
+
+/// `cargo memleak report PROFILE [--json] [--svg OUT]`.
+pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
+    let profile = load(&args.profile)?;
+    let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
+    if let Some(svg) = &args.svg {
+        let image = live_flamegraph(&report).exit_code(INTERNAL_ERROR)?;
+        write_file(svg, &image)?;
+        say(format_args!("wrote {}", svg.display()));
+    }
+    if args.json {
+        print(|out| report.write_json(out))?
+    } else {
+        print_text(&report)?
+    }
+    Ok(outcome(&report))
+}
+
+/// The exit code a successful run ends with: [`LEAKS_FOUND`] or [`SUCCESS`].
+pub(crate) fn outcome(report: &Report) -> u8 {
+    if report.has_leaks() {
+        LEAKS_FOUND
+    } else {
+        SUCCESS
+    }
+}
+
+/// Loads the profile; leak-report's error names the file and what is wrong with it.
+pub(crate) fn load(path: &Path) -> Result<Profile, Failure> {
+    leak_report::load_profile(path).exit_code(PROFILE_UNREADABLE)
+}
+
+/// Prints the text report on stdout, in colour on a terminal.
+pub(crate) fn print_text(report: &Report) -> Result<(), Failure> {
+    let options = TextOptions {
+        color: stdout_color(),
+        ..TextOptions::default()
+    };
+    print(|out| report.write_text(out, &options))
+}
+
+/// Writes to stdout through a buffer. A broken pipe ends up as exit code 0 (see
+/// [`Failure::print`]).
+fn print(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> Result<(), Failure> {
+    let mut stdout = BufWriter::new(io::stdout().lock());
+    write(&mut stdout)
+        .and_then(|()| stdout.flush())
+        .context("failed to print the report")
+        .exit_code(SETUP_ERROR)
+}
+
+/// The files `cargo memleak run` leaves in its output directory, the profile first.
+pub(crate) const FILES: [&str; 4] = ["profile.json", "report.txt", "report.json", "live.svg"];
+
+/// Writes report.txt, report.json and live.svg into `dir` (beside profile.json) and returns
+/// the files written. A flamegraph that cannot be drawn is a warning, not a failure.
+pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let mut text = Vec::new();
+    report
+        .write_text(&mut text, &TextOptions::default())
+        .context("failed to render the text report")
+        .exit_code(INTERNAL_ERROR)?;
+    let mut json = Vec::new();
+    report
+        .write_json(&mut json)
+        .context("failed to render report.json")
+        .exit_code(INTERNAL_ERROR)?;
+    let mut written = vec![dir.join(FILES[0])];
+    for (name, bytes) in [(FILES[1], text), (FILES[2], json)] {
+        written.push(write_file(&dir.join(name), &bytes)?);
+    }
+    match live_flamegraph(report) {
+        Ok(svg) => written.push(write_file(&dir.join(FILES[3]), &svg)?),
+        Err(e) => say(format_args!("warning: no {}: {e:#}", FILES[3])),
+    }
+    Ok(written)
+}
+
+fn live_flamegraph(report: &Report) -> anyhow::Result<Vec<u8>> {
+    let mut svg = Vec::new();
+    report
+        .write_live_flamegraph(&mut svg)
+        .context("failed to draw the flamegraph")?;
+    Ok(svg)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Failure> {
+    fs::write(path, bytes)
+        .with_context(|| format!("failed to write {}", path.display()))
+        .exit_code(SETUP_ERROR)?;
+    Ok(path.to_owned())
+}
+
+/// Colour for the report on stdout: CARGO_TERM_COLOR=always|never decides, else a
+/// terminal without NO_COLOR.
+fn stdout_color() -> bool {
+    match env::var(env::CARGO_TERM_COLOR).ok().flatten().as_deref() {
+        Some("always") => true,
+        Some("never") => false,
+        _ => env::var_os(env::NO_COLOR).is_none() && io::stdout().is_terminal(),
+    }
+}
+
+/// A line on stderr; a closed stderr is ignored (unlike `eprintln!`, which panics).
+pub(crate) fn say(line: impl Display) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}

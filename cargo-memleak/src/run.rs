@@ -1,0 +1,358 @@
+//! `cargo memleak run`: build the target with the tracker, run it with `MEMLEAK_OUT`, then
+//! report from the profile it wrote, or explain why there is none.
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitStatus;
+
+use anyhow::{Context as _, anyhow};
+use leak_report::{ProgramInfo, Report};
+
+use crate::cargo::{self, Artifact, UserEnv};
+use crate::cli::RunArgs;
+use crate::env;
+use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
+use crate::process::{ProcessBuilder, describe_status};
+use crate::report::{self, FILES, say};
+use crate::workspace::{self, Metadata, Selection};
+
+/// `cargo memleak run [--bin NAME | --example NAME] [-p SPEC] [--release] [-- ARGS...]`.
+pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
+    let cwd = std::env::current_dir()
+        .context("failed to read the current directory")
+        .exit_code(SETUP_ERROR)?;
+    let meta = workspace::metadata()
+        .context("failed to read the workspace")
+        .exit_code(SETUP_ERROR)?;
+    let selection = Selection::resolve(&meta, &cwd, args.package.as_deref(), args.named())
+        .exit_code(SETUP_ERROR)?;
+    let memleak_dir = meta.target_directory.join("memleak");
+    let artifact = build(&selection, args.release, &memleak_dir.join("build"))?;
+
+    let out_dir = memleak_dir.join(&selection.name);
+    let profile = out_dir.join(FILES[0]);
+    clear_out_dir(&out_dir).exit_code(SETUP_ERROR)?;
+    let mut program = ProcessBuilder::new(&artifact.executable);
+    program
+        .args(&args.args)
+        .env(env::MEMLEAK_OUT, out_pattern(&profile));
+    say(format_args!("running: {program}"));
+    let status = program.status().exit_code(TARGET_FAILED)?;
+
+    if !profile.exists() {
+        return Err(no_profile(
+            &meta, &cwd, &selection, &artifact, status, &profile,
+        ));
+    }
+    report_run(&profile, &out_dir, status)
+}
+
+/// Builds the selection into `target_dir` and returns its executable.
+fn build(selection: &Selection, release: bool, target_dir: &Path) -> Result<Artifact, Failure> {
+    let user = UserEnv::read().exit_code(SETUP_ERROR)?;
+    let build = cargo::build_command(selection, release, target_dir, &user);
+    say(format_args!("running: {build}"));
+    cargo::build(&build, selection)
+        .with_context(|| {
+            format!(
+                "failed to build {} `{}`",
+                selection.kind.noun(),
+                selection.name
+            )
+        })
+        .exit_code(BUILD_FAILED)
+}
+
+/// Reports from the profile the program wrote: the files, the text on stdout, and the
+/// exit code, [`TARGET_FAILED`] when the program failed even though it wrote a profile.
+fn report_run(profile_path: &Path, out_dir: &Path, status: ExitStatus) -> Result<u8, Failure> {
+    let profile = report::load(profile_path)?;
+    let mut program_info = ProgramInfo::from_profile(&profile);
+    program_info.exit_code = status.code();
+    let report = Report::build(&profile, program_info);
+    let written = report::write_files(&report, out_dir)?;
+    report::print_text(&report)?;
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    say(format_args!(
+        "wrote {}{}{{{}}}",
+        out_dir.display(),
+        std::path::MAIN_SEPARATOR,
+        names.join(",")
+    ));
+    if !status.success() {
+        return Err(Failure::new(
+            TARGET_FAILED,
+            anyhow!("the program {}", describe_status(status)),
+        ));
+    }
+    if report.has_leaks() {
+        let (bytes, blocks) = (report.leaked_bytes(), report.leaked_blocks());
+        let plural = if blocks == 1 { "" } else { "s" };
+        say(format_args!(
+            "leaks found: {bytes} bytes in {blocks} block{plural}"
+        ));
+    }
+    Ok(report::outcome(&report))
+}
+
+/// `path` as a `MEMLEAK_OUT` pattern: the tracker expands `%p` to the pid and `%%` to `%`,
+/// so each `%` of the path is doubled.
+fn out_pattern(path: &Path) -> OsString {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
+        let mut pattern = Vec::new();
+        for &byte in path.as_os_str().as_bytes() {
+            if byte == b'%' {
+                pattern.push(b'%');
+            }
+            pattern.push(byte);
+        }
+        OsString::from_vec(pattern)
+    }
+    #[cfg(not(unix))]
+    match path.to_str() {
+        Some(path) => path.replace('%', "%%").into(),
+        None => path.into(),
+    }
+}
+
+/// Creates the output directory and removes the files of an earlier run, so that a run
+/// which writes no profile cannot be mistaken for one that did.
+fn clear_out_dir(dir: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    for name in FILES {
+        let path = dir.join(name);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(e)
+                    .with_context(|| format!("failed to remove the stale {}", path.display()));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The marker alloc-tracker embeds in every program that uses it, stored reversed so that
+/// this binary does not contain it: `cargo memleak run` on cargo-memleak itself (the only
+/// binary of this workspace) must say that it does not use the tracker.
+const MARKER_REVERSED: &[u8] = b"1v:rekram:rekcart-colla";
+
+/// The error for a program that wrote no profile: [`SETUP_ERROR`] with the two lines to
+/// add when it does not use the tracker, else [`TARGET_FAILED`].
+fn no_profile(
+    meta: &Metadata,
+    cwd: &Path,
+    selection: &Selection,
+    artifact: &Artifact,
+    status: ExitStatus,
+    profile: &Path,
+) -> Failure {
+    let marker: Vec<u8> = MARKER_REVERSED.iter().rev().copied().collect();
+    let uses_tracker = File::open(&artifact.executable).and_then(|f| contains(f, &marker, 1 << 20));
+    if let Ok(false) = uses_tracker {
+        let mut message = setup_instructions(meta, cwd, selection, artifact);
+        if !status.success() {
+            message.push_str(&format!(
+                "\nnote: the program also {}",
+                describe_status(status)
+            ));
+        }
+        return Failure::new(SETUP_ERROR, anyhow!(message));
+    }
+    let how = if status.success() {
+        "exited successfully".to_owned()
+    } else {
+        describe_status(status)
+    };
+    Failure::new(
+        TARGET_FAILED,
+        anyhow!(
+            "the program {how} and wrote no profile to {}",
+            profile.display()
+        ),
+    )
+}
+
+/// What to add, and where, for the target to use the tracker.
+fn setup_instructions(
+    meta: &Metadata,
+    cwd: &Path,
+    selection: &Selection,
+    artifact: &Artifact,
+) -> String {
+    let what = format!("{} `{}`", selection.kind.noun(), selection.name);
+    let show = |path: &Path| path.strip_prefix(cwd).unwrap_or(path).display().to_string();
+    let package = meta.package(&artifact.package_id);
+    let source = package
+        .and_then(|p| {
+            p.targets
+                .iter()
+                .find(|t| t.kind == selection.kind && t.name == selection.name)
+        })
+        .map_or_else(|| "its main.rs".to_owned(), |t| show(&t.src_path));
+    let mut text = format!(
+        "{what} does not use alloc-tracker, so it wrote no profile ({} has no tracker in it)\n",
+        show(&artifact.executable)
+    );
+    let static_line = "    #[cfg(memleak)] #[global_allocator]\n    \
+                       static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();";
+    match package {
+        Some(package) if package.depends_on_tracker => {
+            let manifest = show(&package.manifest_path);
+            text.push_str(&format!(
+                "{manifest} depends on alloc-tracker already; add to {source}:\n{static_line}"
+            ));
+        }
+        _ => {
+            let manifest =
+                package.map_or_else(|| "Cargo.toml".to_owned(), |p| show(&p.manifest_path));
+            let dependency =
+                tracker_dependency(meta, package.and_then(|p| p.manifest_path.parent()));
+            text.push_str(&format!(
+                "add to {manifest}:\n    [target.'cfg(memleak)'.dependencies]\n    {dependency}\nand to {source}:\n{static_line}"
+            ));
+        }
+    }
+    let package = selection
+        .package
+        .as_ref()
+        .map_or_else(String::new, |p| format!(" -p {p}"));
+    let (flag, name) = (selection.kind.flag(), &selection.name);
+    text.push_str(&format!(
+        "\nthen run `cargo memleak run{package} {flag} {name}` again"
+    ));
+    text
+}
+
+/// `alloc-tracker = { path = ".." }` when the workspace has it as a member, else the
+/// released version.
+fn tracker_dependency(meta: &Metadata, package_dir: Option<&Path>) -> String {
+    let tracker_dir = meta
+        .packages
+        .iter()
+        .find(|p| p.name == "alloc-tracker")
+        .and_then(|p| p.manifest_path.parent());
+    match (package_dir, tracker_dir) {
+        (Some(from), Some(to)) => format!(
+            "alloc-tracker = {{ path = \"{}\" }}",
+            relative(from, to).display()
+        ),
+        _ => "alloc-tracker = \"0.1\"".to_owned(),
+    }
+}
+
+/// The path from directory `from` to `to`, both absolute.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (from, to): (Vec<Component<'_>>, Vec<Component<'_>>) =
+        (from.components().collect(), to.components().collect());
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path: PathBuf = from[common..]
+        .iter()
+        .map(|_| Component::ParentDir)
+        .collect();
+    path.extend(&to[common..]);
+    if path.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        path
+    }
+}
+
+/// Whether `needle` occurs in the stream, read `chunk` bytes at a time.
+fn contains(mut reader: impl Read, needle: &[u8], chunk: usize) -> io::Result<bool> {
+    let keep = needle.len().saturating_sub(1);
+    let mut buf = vec![0; chunk.max(needle.len()) + keep];
+    let mut filled = 0;
+    loop {
+        let read = match reader.read(&mut buf[filled..]) {
+            Ok(0) => return Ok(false),
+            Ok(read) => read,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        filled += read;
+        if buf[..filled]
+            .windows(needle.len())
+            .any(|window| window == needle)
+        {
+            return Ok(true);
+        }
+        // Keep the tail: the needle may straddle two reads.
+        let carry = filled.min(keep);
+        buf.copy_within(filled - carry..filled, 0);
+        filled = carry;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands out at most `step` bytes a read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn finds_the_marker_across_reads() {
+        let marker: Vec<u8> = MARKER_REVERSED.iter().rev().copied().collect();
+        assert_eq!(marker, b"alloc-tracker:marker:v1");
+        let mut data = vec![0u8; 1000];
+        data.extend_from_slice(&marker);
+        data.extend_from_slice(&[1; 7]);
+        for step in [1, 3, 8, 23, 24, 999, 4096] {
+            for chunk in [1, 16, 64, 1 << 20] {
+                let found = contains(Trickle { data: &data, step }, &marker, chunk).unwrap();
+                assert!(found, "step {step}, chunk {chunk}");
+                let cut = &data[..data.len() - 8];
+                assert!(!contains(Trickle { data: cut, step }, &marker, chunk).unwrap());
+            }
+        }
+        assert!(!contains(&b""[..], &marker, 16).unwrap());
+    }
+
+    #[test]
+    fn percent_signs_survive_the_pattern() {
+        let path = Path::new("/home/a%p/100%/profile.json");
+        assert_eq!(out_pattern(path), "/home/a%%p/100%%/profile.json");
+        assert_eq!(
+            out_pattern(Path::new("/t/memleak/leaky/profile.json")),
+            "/t/memleak/leaky/profile.json"
+        );
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative(Path::new("/w/examples"), Path::new("/w/alloc-tracker")),
+            Path::new("../alloc-tracker")
+        );
+        assert_eq!(
+            relative(Path::new("/w"), Path::new("/w/alloc-tracker")),
+            Path::new("alloc-tracker")
+        );
+        assert_eq!(
+            relative(Path::new("/w/a/b"), Path::new("/w")),
+            Path::new("../..")
+        );
+        assert_eq!(relative(Path::new("/w"), Path::new("/w")), Path::new("."));
+    }
+}

@@ -1,0 +1,397 @@
+//! The workspace, from `cargo metadata`: the target directory, the members and their
+//! executables; and which target to run when none is named, as `cargo run` picks it.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context as _, Result, bail, ensure};
+use serde_json::Value;
+
+use crate::cargo::cargo_program;
+use crate::process::{ProcessBuilder, describe_status};
+
+/// The workspace, as `cargo metadata --no-deps` describes it.
+#[derive(Debug)]
+pub(crate) struct Metadata {
+    pub(crate) target_directory: PathBuf,
+    pub(crate) packages: Vec<Package>,
+    /// Ids of the packages `cargo run` picks from at the root of a virtual workspace.
+    pub(crate) default_members: Vec<String>,
+}
+
+/// A workspace member.
+#[derive(Debug)]
+pub(crate) struct Package {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) manifest_path: PathBuf,
+    pub(crate) default_run: Option<String>,
+    /// Its executable targets: the bins, and the examples of crate type `bin`.
+    pub(crate) targets: Vec<Target>,
+    /// Whether it depends on alloc-tracker (on any platform or cfg).
+    pub(crate) depends_on_tracker: bool,
+}
+
+/// The two kinds of target `cargo memleak run` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Bin,
+    Example,
+}
+
+impl Kind {
+    /// The cargo option that names one.
+    pub(crate) fn flag(self) -> &'static str {
+        match self {
+            Kind::Bin => "--bin",
+            Kind::Example => "--example",
+        }
+    }
+
+    /// The `kind` cargo gives it in metadata and messages.
+    pub(crate) fn cargo_kind(self) -> &'static str {
+        match self {
+            Kind::Bin => "bin",
+            Kind::Example => "example",
+        }
+    }
+
+    /// For messages: "binary", "example".
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Kind::Bin => "binary",
+            Kind::Example => "example",
+        }
+    }
+}
+
+/// An executable target of a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
+    pub(crate) src_path: PathBuf,
+}
+
+/// Runs `cargo metadata --format-version 1 --no-deps` in the current directory.
+pub(crate) fn metadata() -> Result<Metadata> {
+    let mut cargo = ProcessBuilder::new(cargo_program());
+    cargo.args(["metadata", "--format-version", "1", "--no-deps"]);
+    // cargo's own error (say, no Cargo.toml here) goes straight to stderr.
+    let output = cargo
+        .command()
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("failed to start `{cargo}`"))?;
+    ensure!(
+        output.status.success(),
+        "`{cargo}` {}",
+        describe_status(output.status)
+    );
+    let json =
+        String::from_utf8(output.stdout).context("`cargo metadata` printed invalid UTF-8")?;
+    parse_metadata(&json).context("failed to understand `cargo metadata`'s output")
+}
+
+fn parse_metadata(json: &str) -> Result<Metadata> {
+    let root: Value = serde_json::from_str(json)?;
+    let ids = |key: &str| -> Option<Vec<String>> {
+        let ids = root[key].as_array()?.iter().filter_map(Value::as_str);
+        Some(ids.map(str::to_owned).collect())
+    };
+    let default_members = ids("workspace_default_members")
+        .or_else(|| ids("workspace_members"))
+        .context("missing `workspace_members`")?;
+    let packages = root["packages"].as_array().context("missing `packages`")?;
+    Ok(Metadata {
+        target_directory: PathBuf::from(string(&root, "target_directory")?),
+        packages: packages.iter().map(parse_package).collect::<Result<_>>()?,
+        default_members,
+    })
+}
+
+fn parse_package(package: &Value) -> Result<Package> {
+    let targets = package["targets"].as_array().context("missing `targets`")?;
+    let mut executables = Vec::new();
+    for target in targets {
+        let has = |key: &str, value: &str| {
+            target[key]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|v| v == value))
+        };
+        let kind = if has("kind", "bin") {
+            Kind::Bin
+        } else if has("kind", "example") && has("crate_types", "bin") {
+            Kind::Example
+        } else {
+            continue;
+        };
+        let name = string(target, "name")?.to_owned();
+        executables.push(Target {
+            kind,
+            name,
+            src_path: string(target, "src_path")?.into(),
+        });
+    }
+    let dependencies = package["dependencies"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    Ok(Package {
+        id: string(package, "id")?.to_owned(),
+        name: string(package, "name")?.to_owned(),
+        manifest_path: string(package, "manifest_path")?.into(),
+        default_run: package["default_run"].as_str().map(str::to_owned),
+        targets: executables,
+        depends_on_tracker: dependencies.iter().any(|d| d["name"] == "alloc-tracker"),
+    })
+}
+
+fn string<'a>(value: &'a Value, key: &str) -> Result<&'a str> {
+    value[key]
+        .as_str()
+        .with_context(|| format!("missing `{key}`"))
+}
+
+impl Metadata {
+    /// The package with this id.
+    pub(crate) fn package(&self, id: &str) -> Option<&Package> {
+        self.packages.iter().find(|p| p.id == id)
+    }
+
+    /// The innermost package whose directory holds `dir`: the one `cargo run` uses there.
+    fn package_at(&self, dir: &Path) -> Option<&Package> {
+        self.packages
+            .iter()
+            .filter(|p| p.manifest_path.parent().is_some_and(|d| dir.starts_with(d)))
+            .max_by_key(|p| p.manifest_path.components().count())
+    }
+
+    /// The packages `-p SPEC` may mean (by name; `name@version` is matched on the name).
+    fn packages_named(&self, spec: &str) -> Result<Vec<&Package>> {
+        let name = spec.split('@').next().unwrap_or(spec);
+        let found: Vec<&Package> = self.packages.iter().filter(|p| p.name == name).collect();
+        if found.is_empty() {
+            let names: Vec<&str> = self.packages.iter().map(|p| p.name.as_str()).collect();
+            bail!(
+                "package `{spec}` is not in the workspace (members: {})",
+                names.join(", ")
+            );
+        }
+        Ok(found)
+    }
+}
+
+/// The executable target to build and run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Selection {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
+    /// `-p`: the user's, or the package of the binary picked for them.
+    pub(crate) package: Option<String>,
+}
+
+impl Selection {
+    /// What `cargo run` would run: the `--bin` or `--example` given (which must exist in
+    /// the workspace), else the package's `default-run` or single binary. `cwd` picks the
+    /// package when `-p` is not given; at a virtual root, the default members.
+    pub(crate) fn resolve(
+        meta: &Metadata,
+        cwd: &Path,
+        package: Option<&str>,
+        named: Option<(Kind, &str)>,
+    ) -> Result<Self> {
+        let candidates: Vec<&Package> = match package {
+            Some(spec) => meta.packages_named(spec)?,
+            None => match meta.package_at(cwd) {
+                Some(package) => vec![package],
+                None => meta
+                    .packages
+                    .iter()
+                    .filter(|p| meta.default_members.contains(&p.id))
+                    .collect(),
+            },
+        };
+        let package = package.map(str::to_owned);
+        if let Some((kind, name)) = named {
+            // Look through the whole workspace unless -p narrows it: cargo has the final say.
+            let scope: Vec<&Package> = if package.is_some() {
+                candidates
+            } else {
+                meta.packages.iter().collect()
+            };
+            let exists = scope
+                .iter()
+                .flat_map(|p| &p.targets)
+                .any(|t| t.kind == kind && t.name == name);
+            ensure!(
+                exists,
+                "no {} named `{name}`{}",
+                kind.noun(),
+                available(&scope)
+            );
+            return Ok(Self {
+                kind,
+                name: name.to_owned(),
+                package,
+            });
+        }
+        if let [only] = candidates[..]
+            && let Some(default_run) = &only.default_run
+        {
+            return Ok(Self {
+                kind: Kind::Bin,
+                name: default_run.clone(),
+                package: Some(only.name.clone()),
+            });
+        }
+        let bins: Vec<(&Package, &Target)> = candidates
+            .iter()
+            .flat_map(|p| {
+                p.targets
+                    .iter()
+                    .filter(|t| t.kind == Kind::Bin)
+                    .map(move |t| (*p, t))
+            })
+            .collect();
+        match bins[..] {
+            [(package, bin)] => Ok(Self {
+                kind: Kind::Bin,
+                name: bin.name.clone(),
+                package: Some(package.name.clone()),
+            }),
+            [] => bail!(
+                "no binary to run: use `--example NAME`{}",
+                available(&candidates)
+            ),
+            _ => bail!(
+                "could not determine which binary to run: use `--bin NAME` or `--example NAME`{}",
+                available(&candidates)
+            ),
+        }
+    }
+}
+
+/// "\navailable binaries: a, b\navailable examples: c", for the targets of `packages`.
+fn available(packages: &[&Package]) -> String {
+    let mut text = String::new();
+    for (kind, label) in [(Kind::Bin, "binaries"), (Kind::Example, "examples")] {
+        let mut names: Vec<&str> = packages
+            .iter()
+            .flat_map(|p| &p.targets)
+            .filter(|t| t.kind == kind)
+            .map(|t| t.name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let list = if names.is_empty() {
+            "(none)".to_owned()
+        } else {
+            names.join(", ")
+        };
+        text.push_str(&format!("\navailable {label}: {list}"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const METADATA: &str = r#"{
+      "packages": [
+        {"name": "tool", "id": "path+file:///w/tool#0.1.0", "manifest_path": "/w/tool/Cargo.toml",
+         "default_run": null, "dependencies": [],
+         "targets": [{"kind": ["bin"], "crate_types": ["bin"], "name": "tool", "src_path": "/w/tool/src/main.rs"}]},
+        {"name": "multi", "id": "path+file:///w/multi#0.1.0", "manifest_path": "/w/multi/Cargo.toml",
+         "default_run": null,
+         "dependencies": [{"name": "alloc-tracker", "kind": null, "target": "cfg(memleak)"}],
+         "targets": [
+           {"kind": ["lib"], "crate_types": ["lib"], "name": "multi", "src_path": "/w/multi/src/lib.rs"},
+           {"kind": ["bin"], "crate_types": ["bin"], "name": "a", "src_path": "/w/multi/src/bin/a.rs"},
+           {"kind": ["bin"], "crate_types": ["bin"], "name": "b", "src_path": "/w/multi/src/bin/b.rs"},
+           {"kind": ["example"], "crate_types": ["bin"], "name": "leaky", "src_path": "/w/multi/examples/leaky.rs"},
+           {"kind": ["example"], "crate_types": ["cdylib"], "name": "plugin", "src_path": "/w/multi/examples/plugin.rs"},
+           {"kind": ["test"], "crate_types": ["bin"], "name": "it", "src_path": "/w/multi/tests/it.rs"}]},
+        {"name": "runner", "id": "path+file:///w/runner#0.1.0", "manifest_path": "/w/runner/Cargo.toml",
+         "default_run": "b2", "dependencies": [],
+         "targets": [
+           {"kind": ["bin"], "crate_types": ["bin"], "name": "b1", "src_path": "/w/runner/src/b1.rs"},
+           {"kind": ["bin"], "crate_types": ["bin"], "name": "b2", "src_path": "/w/runner/src/b2.rs"}]}
+      ],
+      "workspace_members": ["path+file:///w/tool#0.1.0", "path+file:///w/multi#0.1.0", "path+file:///w/runner#0.1.0"],
+      "workspace_default_members": ["path+file:///w/tool#0.1.0"],
+      "target_directory": "/w/target",
+      "workspace_root": "/w"
+    }"#;
+
+    #[test]
+    fn metadata_keeps_executables_and_the_tracker_dependency() {
+        let meta = parse_metadata(METADATA).unwrap();
+        assert_eq!(meta.target_directory, Path::new("/w/target"));
+        assert_eq!(meta.default_members, ["path+file:///w/tool#0.1.0"]);
+        let multi = meta.package("path+file:///w/multi#0.1.0").unwrap();
+        let names: Vec<&str> = multi.targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "leaky"]);
+        assert!(multi.depends_on_tracker);
+        assert!(!meta.packages[0].depends_on_tracker);
+        assert!(parse_metadata("{}").is_err());
+    }
+
+    #[test]
+    fn selection_behaves_like_cargo_run() {
+        let meta = parse_metadata(METADATA).unwrap();
+        let resolve =
+            |cwd: &str, package, named| Selection::resolve(&meta, Path::new(cwd), package, named);
+        let bin = |name: &str, package: &str| Selection {
+            kind: Kind::Bin,
+            name: name.into(),
+            package: Some(package.into()),
+        };
+
+        // At the virtual root: the default members' single binary.
+        assert_eq!(resolve("/w", None, None).unwrap(), bin("tool", "tool"));
+        // In a package's directory: that package.
+        assert_eq!(
+            resolve("/w/tool/src", None, None).unwrap(),
+            bin("tool", "tool")
+        );
+        assert_eq!(
+            resolve("/w/runner", None, None).unwrap(),
+            bin("b2", "runner")
+        );
+        assert_eq!(
+            resolve("/w", Some("runner@0.1.0"), None).unwrap(),
+            bin("b2", "runner")
+        );
+        let err = resolve("/w/multi", None, None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "could not determine which binary to run: use `--bin NAME` or `--example NAME`\n\
+             available binaries: a, b\navailable examples: leaky"
+        );
+        let err = resolve("/w", Some("nope"), None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "package `nope` is not in the workspace (members: tool, multi, runner)"
+        );
+
+        // Named targets are checked against the workspace, or the -p package.
+        let leaky = resolve("/w", None, Some((Kind::Example, "leaky"))).unwrap();
+        assert_eq!(
+            leaky,
+            Selection {
+                kind: Kind::Example,
+                name: "leaky".into(),
+                package: None
+            }
+        );
+        let err = resolve("/w", Some("tool"), Some((Kind::Example, "leaky")))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "no example named `leaky`\navailable binaries: tool\navailable examples: (none)"
+        );
+        assert!(resolve("/w", None, Some((Kind::Example, "plugin"))).is_err());
+    }
+}

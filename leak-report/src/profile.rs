@@ -1,0 +1,256 @@
+//! The profile as written by `alloc-tracker` (`docs/profile-format.md`): its serde types
+//! and the loaded, validated [`Profile`] (loading itself is in the `load` module).
+//!
+//! Required fields are the ones the report uses: `format`, `version`, `exe`, `args`,
+//! `totals.{allocated,peak_live}_{bytes,blocks}`, `frames[].ip`, `sites[].id`,
+//! `sites[].frames`, `live[].size` and `live[].site`. Every other documented field defaults
+//! to zero or empty when absent; unknown fields are ignored.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The `format` value of a profile.
+pub const PROFILE_FORMAT: &str = "memleak-profile";
+
+/// The newest profile `version` this crate reads.
+pub const PROFILE_VERSION: u64 = 1;
+
+/// Whole-run counters of tracked allocations (`totals` in the profile).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Totals {
+    /// Bytes allocated over the run.
+    pub allocated_bytes: u64,
+    /// Blocks allocated over the run (a realloc counts as a new block).
+    pub allocated_blocks: u64,
+    /// Bytes freed over the run.
+    #[serde(default)]
+    pub freed_bytes: u64,
+    /// Blocks freed over the run.
+    #[serde(default)]
+    pub freed_blocks: u64,
+    /// Number of reallocs.
+    #[serde(default)]
+    pub reallocs: u64,
+    /// Bytes live when the profile was written.
+    #[serde(default)]
+    pub live_bytes: u64,
+    /// Blocks live when the profile was written.
+    #[serde(default)]
+    pub live_blocks: u64,
+    /// The most bytes live at once.
+    pub peak_live_bytes: u64,
+    /// The block count at that moment.
+    pub peak_live_blocks: u64,
+    /// Frees of blocks the tracker never saw.
+    #[serde(default)]
+    pub unknown_frees: u64,
+    /// Allocations let through unrecorded.
+    #[serde(default)]
+    pub untracked_allocs: u64,
+    /// The tracker's own allocations.
+    #[serde(default)]
+    pub overhead_allocs: u64,
+}
+
+/// A thread that allocated.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Thread {
+    /// Tracker thread id.
+    #[serde(default)]
+    pub id: u64,
+    /// OS thread name, when known.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// One function of a symbolized frame.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Symbol {
+    /// Demangled function name without the hash; `None` when unknown.
+    #[serde(default)]
+    pub function: Option<String>,
+    /// Source file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Source line.
+    #[serde(default)]
+    pub line: Option<u64>,
+}
+
+/// A return address and what it symbolizes to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Frame {
+    /// The return address.
+    pub ip: u64,
+    /// Innermost inlined function first, the real function last; empty when unresolved.
+    #[serde(default)]
+    pub symbols: Vec<Symbol>,
+}
+
+/// An allocation site: a distinct call stack and its counters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Site {
+    /// The id that live blocks refer to.
+    pub id: u64,
+    /// Indices into the profile's frames, innermost (the allocator) first.
+    pub frames: Vec<u64>,
+    /// Bytes allocated here over the run.
+    #[serde(default)]
+    pub allocated_bytes: u64,
+    /// Blocks allocated here over the run.
+    #[serde(default)]
+    pub allocated_blocks: u64,
+    /// Blocks allocated here and freed.
+    #[serde(default)]
+    pub freed_blocks: u64,
+    /// Bytes from here live at the write.
+    #[serde(default)]
+    pub live_bytes: u64,
+    /// Blocks from here live at the write.
+    #[serde(default)]
+    pub live_blocks: u64,
+    /// The most bytes this site held at once.
+    #[serde(default)]
+    pub peak_live_bytes: u64,
+}
+
+/// A block still allocated when the profile was written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct LiveBlock {
+    /// Address.
+    #[serde(default)]
+    pub addr: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Alignment.
+    #[serde(default)]
+    pub align: u64,
+    /// Id of the allocating site.
+    pub site: u64,
+    /// Nanoseconds from tracking start to the allocation.
+    #[serde(default)]
+    pub birth_ns: u64,
+    /// Tracker id of the allocating thread.
+    #[serde(default)]
+    pub thread: u64,
+}
+
+/// The typed body, as serde reads it.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Raw {
+    pub(crate) version: u64,
+    #[serde(default)]
+    pub(crate) pid: u64,
+    pub(crate) exe: String,
+    pub(crate) args: Vec<String>,
+    #[serde(default)]
+    pub(crate) reason: Option<String>,
+    #[serde(default)]
+    pub(crate) elapsed_ns: u64,
+    pub(crate) totals: Totals,
+    #[serde(default)]
+    pub(crate) threads: Vec<Thread>,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) sites: Vec<Site>,
+    pub(crate) live: Vec<LiveBlock>,
+}
+
+/// A loaded and validated profile.
+///
+/// Every frame index of every site is in range, site ids are unique and every live block
+/// names an existing site.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    path: PathBuf,
+    raw: Raw,
+    site_index: HashMap<u64, usize>,
+}
+
+impl Profile {
+    /// A profile from a body that [`validate`](crate::load) accepted, and its site index.
+    pub(crate) fn new(path: PathBuf, raw: Raw, site_index: HashMap<u64, usize>) -> Self {
+        Self {
+            path,
+            raw,
+            site_index,
+        }
+    }
+    /// The file it was loaded from.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// Format version of the file.
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.raw.version
+    }
+    /// Process id of the profiled program.
+    #[must_use]
+    pub fn pid(&self) -> u64 {
+        self.raw.pid
+    }
+    /// Executable path of the profiled program.
+    #[must_use]
+    pub fn exe(&self) -> &str {
+        &self.raw.exe
+    }
+    /// Its arguments, argv\[0\] first.
+    #[must_use]
+    pub fn args(&self) -> &[String] {
+        &self.raw.args
+    }
+    /// Why it was written: `"exit"`, `"request"`, or `None` when not recorded.
+    #[must_use]
+    pub fn reason(&self) -> Option<&str> {
+        self.raw.reason.as_deref()
+    }
+    /// Nanoseconds from tracking start to the write.
+    #[must_use]
+    pub fn elapsed_ns(&self) -> u64 {
+        self.raw.elapsed_ns
+    }
+    /// Whole-run counters.
+    #[must_use]
+    pub fn totals(&self) -> &Totals {
+        &self.raw.totals
+    }
+    /// Threads that allocated.
+    #[must_use]
+    pub fn threads(&self) -> &[Thread] {
+        &self.raw.threads
+    }
+    /// The frame table that sites index into.
+    #[must_use]
+    pub fn frames(&self) -> &[Frame] {
+        &self.raw.frames
+    }
+    /// Allocation sites.
+    #[must_use]
+    pub fn sites(&self) -> &[Site] {
+        &self.raw.sites
+    }
+    /// Blocks live at the write.
+    #[must_use]
+    pub fn live(&self) -> &[LiveBlock] {
+        &self.raw.live
+    }
+    /// The site with this id.
+    #[must_use]
+    pub fn site(&self, id: u64) -> Option<&Site> {
+        self.site_position(id)
+            .and_then(|index| self.raw.sites.get(index))
+    }
+    /// Index into [`sites`](Self::sites) of the site with this id.
+    pub(crate) fn site_position(&self, id: u64) -> Option<usize> {
+        self.site_index.get(&id).copied()
+    }
+}

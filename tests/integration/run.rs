@@ -1,0 +1,134 @@
+//! `cargo memleak run` on the examples: exact figures for the known leaks, nothing for
+//! the clean program, the setup message for a program without the tracker.
+
+use crate::{cargo_memleak, code, functions, leaky, live_sites, out_dir, report_json};
+
+#[test]
+fn leaky_exits_10_and_the_json_has_both_sites_exactly() {
+    let output = leaky();
+    output.assert_code(code::LEAKS_FOUND);
+    let report = report_json("leaky", output);
+    let live = live_sites(&report);
+    assert!(
+        live.len() >= 2,
+        "fewer than two live sites: {live:#?}\n{output:?}"
+    );
+    let expected = [("leak_some", 6400, 100), ("leak_box", 4096, 1)];
+    for (site, (function, bytes, blocks)) in live.iter().zip(expected) {
+        assert!(
+            functions(site).iter().any(|f| f.ends_with(function)),
+            "the site with {bytes} bytes should be {function}'s: {site:#}\n{output:?}"
+        );
+        assert_eq!(site["bytes"], bytes, "{function}: {site:#}");
+        assert_eq!(site["blocks"], blocks, "{function}: {site:#}");
+    }
+}
+
+#[test]
+fn leaky_output_passes_through_and_the_text_report_names_both_sites() {
+    let output = leaky();
+    output.assert_code(code::LEAKS_FOUND);
+    assert!(
+        output
+            .stdout
+            .contains("leaky: leaked 100 x 64 bytes and 1 x 4096 bytes"),
+        "the program's own line is missing\n{output:?}"
+    );
+    for (function, bytes, blocks) in [("leak_some", 6400, 100), ("leak_box", 4096, 1)] {
+        let site = text_site(&output.stdout, function)
+            .unwrap_or_else(|| panic!("no {function} in the report\n{output:?}"));
+        assert!(
+            mentions(site, bytes),
+            "{function}: no {bytes} bytes in\n{site}\n{output:?}"
+        );
+        assert!(
+            mentions(site, blocks),
+            "{function}: no {blocks} blocks in\n{site}\n{output:?}"
+        );
+    }
+}
+
+#[test]
+fn leaky_leaves_the_four_files() {
+    let output = leaky();
+    output.assert_code(code::LEAKS_FOUND);
+    for name in ["profile.json", "report.txt", "report.json", "live.svg"] {
+        let path = out_dir("leaky").join(name);
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        assert!(
+            size > 0,
+            "{} is missing or empty\n{output:?}",
+            path.display()
+        );
+    }
+    let svg = std::fs::read_to_string(out_dir("leaky").join("live.svg")).unwrap();
+    assert!(svg.contains("<svg"), "live.svg is not an SVG");
+    assert!(
+        output.stderr.contains("memleak/leaky"),
+        "stderr does not say where the files are\n{output:?}"
+    );
+}
+
+#[test]
+fn clean_has_no_site_of_its_own_and_exits_0() {
+    let output = cargo_memleak(&["run", "--example", "clean"]);
+    output.assert_code(code::SUCCESS);
+    assert!(output.stdout.contains("clean: checksum"), "{output:?}");
+    let report = report_json("clean", &output);
+    for site in live_sites(&report) {
+        let own = functions(site)
+            .into_iter()
+            .find(|f| f.starts_with("clean::"));
+        assert!(
+            own.is_none(),
+            "clean leaked from {own:?}: {site:#}\n{output:?}"
+        );
+    }
+}
+
+#[test]
+fn a_program_without_the_tracker_gets_the_lines_to_add() {
+    let output = cargo_memleak(&["run", "--example", "no_tracker"]);
+    output.assert_code(code::SETUP_ERROR);
+    assert!(
+        output.stdout.contains("no_tracker: no tracker here"),
+        "{output:?}"
+    );
+    for needed in [
+        "#[global_allocator]",
+        "cfg(memleak)",
+        "alloc_tracker::TrackingAlloc",
+        "no_tracker.rs",
+    ] {
+        assert!(
+            output.stderr.contains(needed),
+            "no {needed:?} in the message\n{output:?}"
+        );
+    }
+}
+
+/// The part of the text report about the site whose stack has `function`: from the
+/// blank line (or start) before its first mention to the blank line after it.
+fn text_site<'a>(text: &'a str, function: &str) -> Option<&'a str> {
+    let at = text.find(function)?;
+    let start = text[..at].rfind("\n\n").map_or(0, |i| i + 2);
+    let end = text[at..].find("\n\n").map_or(text.len(), |i| at + i);
+    Some(&text[start..end])
+}
+
+/// Whether `text` has the number as a word, plain or with `,` or `_` between thousands.
+fn mentions(text: &str, number: u64) -> bool {
+    text.split(|c: char| !(c.is_ascii_digit() || c == ',' || c == '_'))
+        .map(|word| word.replace([',', '_'], ""))
+        .any(|word| word == number.to_string())
+}
+
+#[test]
+fn mentions_reads_numbers_as_words() {
+    assert!(mentions("6400 bytes in 100 blocks", 6400));
+    assert!(mentions("6,400 B, 100 blocks", 100));
+    assert!(mentions("(1 block)", 1));
+    assert!(!mentions("16400 bytes", 6400));
+    assert!(!mentions("leak_box 4096.5", 1));
+    assert!(mentions("in 100, then", 100));
+}
