@@ -80,7 +80,9 @@ pub(crate) fn build_command(
     };
     cargo.env_remove(other);
     if release && user.release_debug.is_none() {
-        cargo.env(env::CARGO_PROFILE_RELEASE_DEBUG, "line-tables-only");
+        // Not `line-tables-only`: inlined frames would then carry bare names
+        // (`from_elem<u8>`), and the report could not tell std's plumbing from user code.
+        cargo.env(env::CARGO_PROFILE_RELEASE_DEBUG, "limited");
     }
     cargo.args(["build", "--message-format=json-render-diagnostics"]);
     if let Some(package) = &selection.package {
@@ -259,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn build_command_sets_flags_dir_and_line_tables() {
+    fn build_command_sets_flags_dir_and_debug_info() {
         let selection = Selection {
             kind: Kind::Example,
             name: "leaky".into(),
@@ -299,7 +301,7 @@ mod tests {
         let release = build_command(&selection, true, dir, &user(Some("-g"), None));
         assert_eq!(
             release.get_env("CARGO_PROFILE_RELEASE_DEBUG"),
-            Some(Some("line-tables-only".as_ref()))
+            Some(Some("limited".as_ref()))
         );
         assert_eq!(release.get_env("RUSTFLAGS"), Some(None));
         assert_eq!(release.get_args().last().unwrap(), "--release");

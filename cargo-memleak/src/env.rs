@@ -15,7 +15,8 @@ pub(crate) const CARGO_TARGET_DIR: &str = "CARGO_TARGET_DIR";
 pub(crate) const CARGO_ENCODED_RUSTFLAGS: &str = "CARGO_ENCODED_RUSTFLAGS";
 /// Compiler flags, separated by whitespace.
 pub(crate) const RUSTFLAGS: &str = "RUSTFLAGS";
-/// Debug info of the release profile; `line-tables-only` unless the user set it.
+/// Debug info of the release profile; `limited` (line tables and function names of
+/// inlined frames) unless the user set it.
 pub(crate) const CARGO_PROFILE_RELEASE_DEBUG: &str = "CARGO_PROFILE_RELEASE_DEBUG";
 /// `auto`, `always` or `never`: colour of the text report on stdout.
 pub(crate) const CARGO_TERM_COLOR: &str = "CARGO_TERM_COLOR";

@@ -76,5 +76,5 @@ pub use profile::{
     Frame, LiveBlock, PROFILE_FORMAT, PROFILE_VERSION, Profile, Site, Symbol, Thread, Totals,
 };
 pub use runtime::RUNTIME_HOLDERS;
-pub use stack::{StackEntry, UNKNOWN_FUNCTION, is_plumbing, is_startup};
+pub use stack::{StackEntry, UNKNOWN_FUNCTION, is_plumbing, is_plumbing_entry, is_startup};
 pub use text::TextOptions;

@@ -11,7 +11,7 @@
 //!   `std::io::stdio` into a caller's buffer (`read_line`, `read_to_string`, ...) is the
 //!   program's string, not stdin's buffer.
 
-use crate::stack::{StackEntry, is_plumbing, normalized};
+use crate::stack::{StackEntry, is_plumbing_entry, normalized};
 
 /// std functions that keep memory until exit on purpose: stdout's and stdin's buffers, the
 /// main thread's handle and name, the bookkeeping of a thread still running at exit (its
@@ -76,7 +76,7 @@ fn has_user_code(stack: &[StackEntry]) -> bool {
         .map_or(stack.len(), |last| last + 1);
     stack[..resolved_end]
         .iter()
-        .any(|entry| entry.is_unresolved() || !is_plumbing(&entry.function))
+        .any(|entry| entry.is_unresolved() || !is_plumbing_entry(entry))
 }
 
 #[cfg(test)]

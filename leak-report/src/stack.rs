@@ -90,6 +90,37 @@ pub fn is_plumbing(function: &str) -> bool {
     }
 }
 
+/// Whether an entry is plumbing by its name or, failing that, by its source file: debug
+/// info without linkage names (`debug = "line-tables-only"`) gives inlined functions bare
+/// names (`from_elem<u8>`, `on_alloc`), but their files still say where they live.
+#[must_use]
+pub fn is_plumbing_entry(entry: &StackEntry) -> bool {
+    is_plumbing(&entry.function) || entry.file.as_deref().is_some_and(is_plumbing_file)
+}
+
+/// Sources of std's libraries (`/rustc/<hash>/library/alloc/src/...`) and of the tracker
+/// (a path checkout `alloc-tracker/src/` or a registry `alloc-tracker-0.1.0/src/`).
+fn is_plumbing_file(file: &str) -> bool {
+    const LIBRARIES: &[&str] = &[
+        "/library/alloc/src/",
+        "/library/core/src/",
+        "/library/std/src/",
+    ];
+    let file = file.replace('\\', "/");
+    if LIBRARIES.iter().any(|library| file.contains(library)) {
+        return true;
+    }
+    file.split('/')
+        .zip(file.split('/').skip(1))
+        .any(|(dir, next)| {
+            next == "src"
+                && (dir == "alloc-tracker"
+                    || dir
+                        .strip_prefix("alloc-tracker-")
+                        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit())))
+        })
+}
+
 /// Whether `function` is where the runtime or libc starts `main` or a thread; the stack is
 /// cut there.
 #[must_use]
@@ -127,6 +158,29 @@ fn is_call_once_shim(function: &str) -> bool {
     split_trait_impl(function).is_some_and(|(_, trait_path)| {
         trait_path.starts_with("core::ops::function::FnOnce") && trait_path.contains(">::call_once")
     })
+}
+
+/// [`is_startup`], or the same function under the bare name that debug info without
+/// linkage names gives it (`__rust_begin_short_backtrace<fn(), ()>` in std's sources).
+fn is_startup_entry(entry: &StackEntry) -> bool {
+    is_startup(&entry.function)
+        || (entry
+            .file
+            .as_deref()
+            .is_some_and(|file| file.contains("/library/std/src/"))
+            && ["__rust_begin_short_backtrace", "lang_start"]
+                .iter()
+                .any(|name| entry.function.starts_with(name)))
+}
+
+/// [`is_call_once_shim`], or its bare-named form in core's `ops/function.rs`.
+fn is_call_once_shim_entry(entry: &StackEntry) -> bool {
+    is_call_once_shim(&entry.function)
+        || (entry.function.starts_with("call_once")
+            && entry.file.as_deref().is_some_and(|file| {
+                file.replace('\\', "/")
+                    .ends_with("library/core/src/ops/function.rs")
+            }))
 }
 
 /// The name with a v0-style inherent-impl path `<alloc::boxed::Box<str>>::from` written
@@ -220,21 +274,17 @@ pub(crate) fn analyse_site(profile: &Profile, site: &Site) -> SiteStack {
     }
     let cut = stack
         .iter()
-        .position(|entry| is_startup(&entry.function))
+        .position(is_startup_entry)
         .unwrap_or(stack.len());
     stack.truncate(cut.max(1));
-    while stack.len() > 1
-        && stack
-            .last()
-            .is_some_and(|entry| is_call_once_shim(&entry.function))
-    {
+    while stack.len() > 1 && stack.last().is_some_and(is_call_once_shim_entry) {
         stack.pop();
     }
     // Both on the cut stack: the entries trimmed below are all plumbing anyway.
     let runtime = is_runtime(&stack);
     let first_kept = stack
         .iter()
-        .position(|entry| !is_plumbing(&entry.function))
+        .position(|entry| !is_plumbing_entry(entry))
         .unwrap_or(stack.len())
         .min(stack.len().saturating_sub(1));
     stack.drain(..first_kept);
@@ -276,6 +326,68 @@ fn unresolved(ip: u64) -> StackEntry {
         file: None,
         line: None,
         ip: Some(ip),
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    fn entry(function: &str, file: &str) -> StackEntry {
+        StackEntry {
+            function: function.to_owned(),
+            file: Some(file.to_owned()),
+            line: Some(1),
+            ip: None,
+        }
+    }
+
+    #[test]
+    fn bare_inlined_names_are_plumbing_by_their_file() {
+        let std_file = "/rustc/17067e9ac6d/library/alloc/src/vec/mod.rs";
+        assert!(is_plumbing_entry(&entry("from_elem<u8>", std_file)));
+        assert!(is_plumbing_entry(&entry(
+            "on_alloc",
+            "/w/alloc-tracker/src/events.rs"
+        )));
+        assert!(is_plumbing_entry(&entry(
+            "on_alloc",
+            "/r/alloc-tracker-0.1.0/src/events.rs"
+        )));
+        assert!(!is_plumbing_entry(&entry(
+            "leak_some",
+            "/w/examples/leaky.rs"
+        )));
+        assert!(!is_plumbing_entry(&entry(
+            "main",
+            "/w/alloc-tracker-demo/src/main.rs"
+        )));
+        assert!(!is_plumbing_entry(&entry(
+            "parse",
+            "/w/my-library/src/lib.rs"
+        )));
+    }
+
+    #[test]
+    fn bare_start_up_names_are_cut_by_their_file() {
+        let std_file = "/rustc/17067e9ac6d/library/std/src/sys/backtrace.rs";
+        assert!(is_startup_entry(&entry(
+            "__rust_begin_short_backtrace<fn(), ()>",
+            std_file
+        )));
+        assert!(!is_startup_entry(&entry(
+            "__rust_begin_short_backtrace",
+            "/w/src/main.rs"
+        )));
+        let core_file = "/rustc/17067e9ac6d/library/core/src/ops/function.rs";
+        assert!(is_call_once_shim_entry(&entry(
+            "call_once<fn(), ()>",
+            core_file
+        )));
+        assert!(!is_call_once_shim_entry(&entry(
+            "call_once",
+            "/w/src/main.rs"
+        )));
     }
 }
 

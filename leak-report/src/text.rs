@@ -57,7 +57,7 @@ pub(crate) fn render(
     let program = report.program();
     let exit = match program.exit_code {
         Some(code) => format!("exit code {code}"),
-        None => "killed by a signal, or exit code unknown".to_owned(),
+        None => "exit code not recorded".to_owned(),
     };
     writeln!(out, "memleak report for {} ({exit})", program.name())?;
 
@@ -291,7 +291,7 @@ allocated: 20,000 bytes in 300 blocks over the run; peak live: 12,000 bytes in 1
         let bold = |n: &str| format!("\x1b[1m{n}\x1b[0m");
         let expected = format!(
             "\
-memleak report for leaky (killed by a signal, or exit code unknown)
+memleak report for leaky (exit code not recorded)
 live at exit: {} bytes in {} blocks from {} sites
 runtime: {} bytes in {} blocks held by the Rust runtime until exit, not leaks
 allocated: {} bytes in {} blocks over the run; peak live: {} bytes in {} blocks
