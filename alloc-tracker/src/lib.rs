@@ -108,6 +108,17 @@ pub fn stats() -> Stats {
     stats
 }
 
+/// Test hook, not part of the API: holds every live-block table's lock for `duration`
+/// so that other threads' allocations park on them.
+#[doc(hidden)]
+pub fn __hold_tables_for_test(duration: std::time::Duration) {
+    let guard = guard::enter();
+    if matches!(guard, guard::Entry::Entered(_)) {
+        shard::hold_all_for(duration);
+    }
+    drop(guard);
+}
+
 /// Writes a profile of the current state to `path` now (the exit hook writes one to
 /// `MEMLEAK_OUT` anyway).
 ///

@@ -92,6 +92,15 @@ pub(crate) fn snapshot() -> Vec<(usize, Record)> {
     blocks
 }
 
+/// Holds every shard's lock for `duration`, so that threads allocating meanwhile park
+/// (for the reentrancy test: parking allocates parking_lot's table). Must be called with
+/// the reentrancy guard held.
+pub(crate) fn hold_all_for(duration: std::time::Duration) {
+    let held: Vec<_> = TABLES.iter().map(|shard| shard.0.lock()).collect();
+    std::thread::sleep(duration);
+    drop(held);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
