@@ -13,6 +13,8 @@ pub struct Error {
 enum Kind {
     /// The calling thread is inside the tracker (e.g. a hook that writes a profile).
     Reentrant,
+    /// This process is a forked child, which does not record.
+    ForkedChild,
     /// Writing or renaming the file failed.
     Io {
         path: PathBuf,
@@ -24,6 +26,12 @@ impl Error {
     pub(crate) fn reentrant() -> Self {
         Self {
             kind: Kind::Reentrant,
+        }
+    }
+
+    pub(crate) fn forked_child() -> Self {
+        Self {
+            kind: Kind::ForkedChild,
         }
     }
 
@@ -40,6 +48,9 @@ impl fmt::Display for Error {
             Kind::Reentrant => {
                 f.pad("alloc-tracker: cannot write a profile from inside the allocator")
             }
+            Kind::ForkedChild => {
+                f.pad("alloc-tracker: a forked child records nothing and writes no profile")
+            }
             Kind::Io { path, source } => {
                 write!(
                     f,
@@ -54,7 +65,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            Kind::Reentrant => None,
+            Kind::Reentrant | Kind::ForkedChild => None,
             Kind::Io { source, .. } => Some(source),
         }
     }

@@ -43,6 +43,8 @@
 //! - Blocks allocated before the first allocation of the process are not seen; nothing
 //!   is, since the decision is taken at that first allocation.
 //! - A process killed by a signal, or ended by `abort` or `_exit`, writes no profile.
+//! - A child made by `fork` runs untracked and writes no profile (the parent's tables
+//!   may be locked by threads the child does not have); after `exec` it starts afresh.
 //! - `peak_live_bytes` is exact to within [`PEAK_SLACK_BYTES`] per thread.
 //! - Builds without frame pointers fall back to the (much slower) unwinder.
 #![deny(missing_docs)]
@@ -56,6 +58,7 @@ mod alloc;
 mod config;
 mod error;
 mod events;
+mod fork;
 mod format;
 mod guard;
 #[expect(

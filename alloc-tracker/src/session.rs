@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use crate::error::Error;
 use crate::format::{self, Snapshot};
 use crate::guard::{self, Entry};
-use crate::{config, shard, site, state, stats, thread};
+use crate::{config, fork, shard, site, state, stats, thread};
 
 static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -26,6 +26,10 @@ pub(crate) fn install_exit_hook() {
 extern "C" fn at_exit() {
     // Exit while this thread is inside the tracker cannot happen through Rust code;
     // if it did, writing now could deadlock on a table lock this thread holds.
+    // A forked child may find the tables locked by threads it does not have.
+    if fork::in_child() {
+        return;
+    }
     let Entry::Entered(_guard) = guard::enter() else {
         return;
     };
@@ -47,6 +51,9 @@ extern "C" fn at_exit() {
 
 /// Writes a profile of the current state to `path` (from the API).
 pub(crate) fn write_on_request(path: &Path) -> Result<(), Error> {
+    if fork::in_child() {
+        return Err(Error::forked_child());
+    }
     let Entry::Entered(_guard) = guard::enter() else {
         return Err(Error::reentrant());
     };

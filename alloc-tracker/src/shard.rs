@@ -92,6 +92,13 @@ pub(crate) fn snapshot() -> Vec<(usize, Record)> {
     blocks
 }
 
+/// Takes every shard's lock until the fork is over (see `fork.rs`).
+pub(crate) fn lock_for_fork(held: &mut Vec<Box<dyn Send>>) {
+    for shard in &TABLES {
+        held.push(Box::new(shard.0.lock()));
+    }
+}
+
 /// Holds every shard's lock for `duration`, so that threads allocating meanwhile park
 /// (for the reentrancy test: parking allocates parking_lot's table). Must be called with
 /// the reentrancy guard held.

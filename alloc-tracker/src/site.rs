@@ -41,6 +41,19 @@ pub(crate) struct SiteCounts {
 }
 
 impl Site {
+    fn new(id: u32, frames: Box<[usize]>) -> Self {
+        Self {
+            id,
+            frames,
+            allocated_bytes: AtomicU64::new(0),
+            allocated_blocks: AtomicU64::new(0),
+            freed_bytes: AtomicU64::new(0),
+            freed_blocks: AtomicU64::new(0),
+            peak_live_bytes: AtomicU64::new(0),
+            reallocs: AtomicU64::new(0),
+        }
+    }
+
     /// Dense id, in order of first sight.
     pub(crate) fn id(&self) -> u32 {
         self.id
@@ -215,18 +228,21 @@ fn leak_new_site(frames: &[usize]) -> Option<&'static Site> {
     stack.extend_from_slice(frames);
     let mut home: Vec<Site> = Vec::new();
     home.try_reserve_exact(1).ok()?;
-    home.push(Site {
-        id: NEXT_ID.fetch_add(1, Relaxed),
-        frames: stack.into_boxed_slice(),
-        allocated_bytes: AtomicU64::new(0),
-        allocated_blocks: AtomicU64::new(0),
-        freed_bytes: AtomicU64::new(0),
-        freed_blocks: AtomicU64::new(0),
-        peak_live_bytes: AtomicU64::new(0),
-        reallocs: AtomicU64::new(0),
-    });
+    home.push(Site::new(
+        NEXT_ID.fetch_add(1, Relaxed),
+        stack.into_boxed_slice(),
+    ));
     let leaked: &'static [Site] = home.leak();
     leaked.first()
+}
+
+/// Takes the intern table's locks, then the site list's, as `intern_shared` does (see
+/// `fork.rs`).
+pub(crate) fn lock_for_fork(held: &mut Vec<Box<dyn Send>>) {
+    for shard in &INTERN {
+        held.push(Box::new(shard.0.lock()));
+    }
+    held.push(Box::new(ALL_SITES.lock()));
 }
 
 /// Every site seen so far, in id order.
@@ -247,16 +263,7 @@ mod tests {
 
     #[test]
     fn counters_track_live_and_peak() {
-        let site = Site {
-            id: 0,
-            frames: Box::new([1, 2, 3]),
-            allocated_bytes: AtomicU64::new(0),
-            allocated_blocks: AtomicU64::new(0),
-            freed_bytes: AtomicU64::new(0),
-            freed_blocks: AtomicU64::new(0),
-            peak_live_bytes: AtomicU64::new(0),
-            reallocs: AtomicU64::new(0),
-        };
+        let site = Site::new(0, Box::new([1, 2, 3]));
         site.on_alloc(100);
         site.on_alloc(50);
         site.on_free(100);

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
-use crate::{config, os, session};
+use crate::{config, fork, os, session};
 
 const UNDECIDED: u8 = 0;
 const OFF: u8 = 1;
@@ -33,6 +33,7 @@ fn decide_from_env() -> bool {
         Ok(_) => {
             if wanted {
                 mark_start();
+                fork::install();
                 session::install_exit_hook();
             }
             wanted
@@ -47,7 +48,11 @@ fn mark_start() {
 
 /// Turns recording on (idempotent); the exit hook is installed when `MEMLEAK_OUT` is set.
 pub(crate) fn start() {
+    if fork::in_child() {
+        return;
+    }
     mark_start();
+    fork::install();
     if MODE.swap(ON, Relaxed) != ON && os::env_is_set(config::OUT_VAR) {
         session::install_exit_hook();
     }

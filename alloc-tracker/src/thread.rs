@@ -78,6 +78,11 @@ fn register() -> Current {
     }
 }
 
+/// Takes the registry's lock until the fork is over (see `fork.rs`).
+pub(crate) fn lock_for_fork(held: &mut Vec<Box<dyn Send>>) {
+    held.push(Box::new(THREADS.lock()));
+}
+
 /// Every thread registered so far, in id order.
 pub(crate) fn all_threads() -> Vec<ThreadInfo> {
     THREADS.lock().clone()

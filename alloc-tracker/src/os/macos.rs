@@ -14,21 +14,5 @@ pub(crate) fn thread_name() -> Option<String> {
     if unsafe { libc::pthread_main_np() } == 1 {
         return Some("main".to_owned());
     }
-    let mut buffer = [0 as libc::c_char; 64];
-    // SAFETY: `buffer` is writable for its whole length, which is passed along.
-    let rc = unsafe {
-        libc::pthread_getname_np(libc::pthread_self(), buffer.as_mut_ptr(), buffer.len())
-    };
-    if rc != 0 {
-        return None;
-    }
-    let bytes: Vec<u8> = buffer
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
-    if bytes.is_empty() {
-        return None;
-    }
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    super::unix::pthread_name()
 }

@@ -6,7 +6,7 @@ pub(crate) mod frames;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
-pub(crate) use unix::{env_is_set, monotonic_ns, register_exit_hook};
+pub(crate) use unix::{env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers};
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -21,6 +21,6 @@ pub(crate) use macos::{stack_top, thread_name};
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 mod other;
 #[cfg(not(unix))]
-pub(crate) use other::{env_is_set, monotonic_ns, register_exit_hook};
+pub(crate) use other::{env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers};
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) use other::{stack_top, thread_name};

@@ -28,6 +28,16 @@ pub(crate) fn monotonic_ns() -> u64 {
     u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// No `fork` here.
+#[cfg(not(unix))]
+pub(crate) fn register_fork_handlers(
+    _prepare: extern "C" fn(),
+    _parent: extern "C" fn(),
+    _child: extern "C" fn(),
+) -> bool {
+    false
+}
+
 /// No exit hook here: profiles are written through the API only.
 #[cfg(not(unix))]
 pub(crate) fn register_exit_hook(_hook: extern "C" fn()) -> bool {

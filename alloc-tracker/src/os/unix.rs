@@ -45,3 +45,34 @@ pub(crate) fn register_exit_hook(hook: extern "C" fn()) -> bool {
     // SAFETY: `hook` is a plain `extern "C" fn()` that lives for the whole program.
     unsafe { libc::atexit(hook) == 0 }
 }
+
+/// Runs `prepare` in the forking thread before `fork`, then `parent` or `child` after it.
+pub(crate) fn register_fork_handlers(
+    prepare: extern "C" fn(),
+    parent: extern "C" fn(),
+    child: extern "C" fn(),
+) -> bool {
+    // SAFETY: three plain `extern "C" fn()` that live for the whole program.
+    unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) == 0 }
+}
+
+/// The calling thread's name as pthreads knows it, or `None` when it has none.
+pub(super) fn pthread_name() -> Option<String> {
+    let mut buffer = [0 as libc::c_char; 64];
+    // SAFETY: `buffer` is writable for its whole length, which is passed along.
+    let rc = unsafe {
+        libc::pthread_getname_np(libc::pthread_self(), buffer.as_mut_ptr(), buffer.len())
+    };
+    if rc != 0 {
+        return None;
+    }
+    let bytes: Vec<u8> = buffer
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    if bytes.is_empty() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
