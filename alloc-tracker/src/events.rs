@@ -78,7 +78,10 @@ pub(crate) fn realloc_end(
         if let Some(record) = old
             && !shard::insert(old_address, record)
         {
+            // The table could not take the record back: the block goes on untracked.
             record.site.on_free(record.size);
+            stats::live_changed(-signed(record.size), -1);
+            stats::count_untracked();
         }
         return;
     }
