@@ -7,8 +7,9 @@
 use crate::guard::{self, Entry, Guard};
 use crate::os::frames::{self, Capture, Stack};
 use crate::record::{Record, align_log2};
+use crate::shard::{self, Removal};
 use crate::site::Site;
-use crate::{shard, site, state, stats, thread};
+use crate::{site, state, stats, thread};
 
 /// Records a successful allocation of `size` bytes at `address`.
 #[inline]
@@ -26,6 +27,7 @@ pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
 #[inline]
 pub(crate) fn on_dealloc(address: usize) {
     if !state::is_tracking() {
+        wait_for_scan();
         return;
     }
     // A free inside the tracker is of the tracker's own memory: not recorded.
@@ -45,19 +47,27 @@ pub(crate) struct Realloc {
 /// Takes the old block's record out before the inner realloc.
 #[inline]
 pub(crate) fn realloc_begin(address: usize) -> Realloc {
-    if !state::is_tracking() {
-        return Realloc {
-            guard: None,
-            old: None,
-        };
-    }
-    let guard = enter();
-    let old = if guard.is_some() {
-        shard::remove(address)
-    } else {
-        None
+    let untracked = Realloc {
+        guard: None,
+        old: None,
     };
-    Realloc { guard, old }
+    if !state::is_tracking() {
+        wait_for_scan();
+        return untracked;
+    }
+    let Some(guard) = enter() else {
+        return untracked;
+    };
+    match shard::remove(address) {
+        Removal::Removed(old) => Realloc {
+            guard: Some(guard),
+            old,
+        },
+        Removal::Frozen => {
+            state::wait_while_frozen();
+            untracked
+        }
+    }
 }
 
 /// Finishes a realloc: `new_address` is 0 when the inner realloc failed (the old block
@@ -94,6 +104,15 @@ pub(crate) fn realloc_end(
     }
     if let Some(site) = record_new(new_address, new_size, align) {
         site.on_realloc();
+    }
+}
+
+/// A free (or realloc) from outside the tracker during the exit scan waits for it: the
+/// block may be one the scan is reading.
+#[inline]
+fn wait_for_scan() {
+    if state::is_frozen() && !guard::is_inside() {
+        state::wait_while_frozen();
     }
 }
 
@@ -145,11 +164,12 @@ fn record_new(address: usize, size: usize, align: usize) -> Option<&'static Site
 /// Forgets a freed block. Must run with the guard held.
 fn forget(address: usize) {
     match shard::remove(address) {
-        Some(record) => {
+        Removal::Removed(Some(record)) => {
             record.site.on_free(record.size);
             stats::live_changed(-signed(record.size), -1);
         }
-        None => stats::count_unknown_free(),
+        Removal::Removed(None) => stats::count_unknown_free(),
+        Removal::Frozen => state::wait_while_frozen(),
     }
 }
 

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use hashbrown::HashMap;
 
+use crate::reach::Reachability;
 use crate::record::Record;
 use crate::site::Site;
 use crate::stats::Stats;
@@ -25,6 +26,8 @@ pub(crate) struct Snapshot {
     pub(crate) threads: Vec<ThreadInfo>,
     pub(crate) sites: Vec<&'static Site>,
     pub(crate) live: Vec<(usize, Record)>,
+    /// The exit scan's findings, index for index with `live`.
+    pub(crate) reachability: Option<Reachability>,
 }
 
 /// Return addresses shared by the sites, each once, and each site's stack as indices.
@@ -83,7 +86,8 @@ pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Res
     write_threads(out, &snapshot.threads)?;
     write_frames(out, &table.addresses, &symbols)?;
     write_sites(out, &snapshot.sites, &table.stacks)?;
-    write_live(out, &snapshot.live)?;
+    write_reachability(out, snapshot.reachability.as_ref())?;
+    write_live(out, &snapshot.live, snapshot.reachability.as_ref())?;
     out.write_all(b"}\n")
 }
 
@@ -177,19 +181,52 @@ fn write_sites(
     out.write_all(b"]")
 }
 
-fn write_live(out: &mut dyn Write, live: &[(usize, Record)]) -> io::Result<()> {
+fn write_reachability(out: &mut dyn Write, found: Option<&Reachability>) -> io::Result<()> {
+    let Some(found) = found else {
+        return Ok(());
+    };
+    write!(
+        out,
+        ",\n\"reachability\":{{\"scanned\":true,\"scan_ns\":{},\"root_bytes\":{},\"bytes_scanned\":{},\"threads\":{},\"complete\":{}}}",
+        found.scan_ns, found.root_bytes, found.bytes_scanned, found.threads, found.complete
+    )
+}
+
+fn write_live(
+    out: &mut dyn Write,
+    live: &[(usize, Record)],
+    found: Option<&Reachability>,
+) -> io::Result<()> {
     out.write_all(b",\n\"live\":[")?;
     for (i, (address, record)) in live.iter().enumerate() {
         let separator = if i > 0 { ",\n" } else { "\n" };
         write!(
             out,
-            "{separator}{{\"addr\":{address},\"size\":{},\"align\":{},\"site\":{},\"birth_ns\":{},\"thread\":{}}}",
+            "{separator}{{\"addr\":{address},\"size\":{},\"align\":{},\"site\":{},\"birth_ns\":{},\"thread\":{}",
             record.size,
             record.align(),
             record.site.id(),
             record.birth_ns,
             record.thread
         )?;
+        if let Some(found) = found {
+            let reachable = found.reachable.get(i).copied().unwrap_or(true);
+            write!(out, ",\"reachable\":{reachable}")?;
+            if !reachable {
+                out.write_all(b",\"refs\":[")?;
+                for (j, target) in found
+                    .refs
+                    .get(i)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .enumerate()
+                {
+                    write!(out, "{}{target}", if j > 0 { "," } else { "" })?;
+                }
+                out.write_all(b"]")?;
+            }
+        }
+        out.write_all(b"}")?;
     }
     out.write_all(b"]")
 }
@@ -228,9 +265,12 @@ mod tests {
             threads: vec![ThreadInfo {
                 id: 0,
                 name: Some("main".into()),
+                kernel_id: 1,
+                stack_top: 0,
             }],
             sites: Vec::new(),
             live: Vec::new(),
+            reachability: None,
         };
         let mut out = Vec::new();
         write_profile(&mut out, &snapshot).unwrap();

@@ -51,7 +51,6 @@ impl Drop for Guard {
 }
 
 /// Whether this thread is currently inside the tracker.
-#[cfg(test)]
 pub(crate) fn is_inside() -> bool {
     INSIDE.try_with(Cell::get).unwrap_or(true)
 }

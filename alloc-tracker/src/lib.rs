@@ -66,6 +66,8 @@ mod guard;
     reason = "OS probes and the frame walk need libc and raw reads"
 )]
 mod os;
+#[expect(unsafe_code, reason = "the exit scan reads the live blocks' contents")]
+mod reach;
 mod record;
 mod session;
 mod shard;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use crate::error::Error;
 use crate::format::{self, Snapshot};
 use crate::guard::{self, Entry};
-use crate::{config, fork, shard, site, state, stats, thread};
+use crate::{config, fork, os, reach, shard, site, state, stats, thread};
 
 static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -30,14 +30,45 @@ extern "C" fn at_exit() {
     if fork::in_child() {
         return;
     }
+    // Read first, before this hook's own frames hide them on the stack.
+    let registers = os::frames::callee_saved_registers();
+    let stack_marker = 0u8;
+    let stack_pointer = std::hint::black_box(std::ptr::from_ref(&stack_marker) as usize);
     let Entry::Entered(_guard) = guard::enter() else {
         return;
     };
-    state::stop();
     let outcome = std::panic::catch_unwind(|| {
-        let path = config::out_path()?;
-        Some(write_to(&path, "exit").err())
+        let Some(path) = config::out_path() else {
+            state::stop();
+            return None;
+        };
+        let frozen = state::freeze();
+        let mut snapshot = take_snapshot("exit");
+        if frozen && os::REACHABILITY_SUPPORTED {
+            let current = thread::current();
+            let kernel_id = os::kernel_thread_id();
+            let threads: Vec<_> = snapshot
+                .threads
+                .iter()
+                .map(|t| {
+                    if t.id == current.id {
+                        thread::ThreadInfo {
+                            kernel_id,
+                            ..t.clone()
+                        }
+                    } else {
+                        t.clone()
+                    }
+                })
+                .collect();
+            let roots = reach::find_roots(stack_pointer, &registers, kernel_id, &threads);
+            snapshot.reachability = Some(reach::scan(&snapshot.live, &roots));
+        }
+        // Frees that waited for the scan go on; nothing is recorded any more.
+        state::stop();
+        Some(write_snapshot(&path, &snapshot).err())
     });
+    state::stop();
     let message = match outcome {
         Ok(Some(Some(error))) => error.to_string(),
         Ok(_) => return,
@@ -62,9 +93,13 @@ pub(crate) fn write_on_request(path: &Path) -> Result<(), Error> {
 
 /// Gathers, symbolizes and writes. Must run with the guard held.
 fn write_to(path: &Path, reason: &'static str) -> Result<(), Error> {
-    let snapshot = take_snapshot(reason);
+    write_snapshot(path, &take_snapshot(reason))
+}
+
+/// Symbolizes and writes atomically. Must run with the guard held.
+fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), Error> {
     let temporary = temporary_path(path);
-    let result = write_file(&temporary, &snapshot).and_then(|()| fs::rename(&temporary, path));
+    let result = write_file(&temporary, snapshot).and_then(|()| fs::rename(&temporary, path));
     if let Err(source) = result {
         let _ = fs::remove_file(&temporary);
         return Err(Error::io(path.to_owned(), source));
@@ -72,9 +107,11 @@ fn write_to(path: &Path, reason: &'static str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Live blocks first, then sites: every site a block names is then in the list.
+/// Live blocks first, then sites: every site a block names is then in the list. Blocks
+/// are sorted by address (the scan's lookups need it).
 pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
-    let live = shard::snapshot();
+    let mut live = shard::snapshot();
+    live.sort_unstable_by_key(|&(address, _)| address);
     let sites = site::all_sites();
     Snapshot {
         reason,
@@ -83,6 +120,7 @@ pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
         threads: thread::all_threads(),
         sites,
         live,
+        reachability: None,
     }
 }
 

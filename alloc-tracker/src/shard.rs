@@ -6,6 +6,7 @@ use hashbrown::HashMap;
 use parking_lot::Mutex;
 
 use crate::record::Record;
+use crate::state;
 
 const SHARDS: usize = 64;
 
@@ -72,10 +73,25 @@ pub(crate) fn insert(address: usize, record: Record) -> bool {
     true
 }
 
-/// Forgets a block, returning its record if it was tracked.
+/// What removing a block found.
+#[derive(Debug)]
+pub(crate) enum Removal {
+    /// The block's record, if it was tracked.
+    Removed(Option<Record>),
+    /// The exit scan is reading the blocks: the caller must wait, then free untracked.
+    Frozen,
+}
+
+/// Forgets a block, returning its record if it was tracked. The freeze is checked under
+/// the shard's lock, the same lock the scan's snapshot takes: a free either removed its
+/// block before the snapshot saw the shard, or waits until the scan is over.
 #[inline]
-pub(crate) fn remove(address: usize) -> Option<Record> {
-    shard_of(address).0.lock().remove(&address)
+pub(crate) fn remove(address: usize) -> Removal {
+    let mut table = shard_of(address).0.lock();
+    if state::is_frozen() {
+        return Removal::Frozen;
+    }
+    Removal::Removed(table.remove(&address))
 }
 
 /// Copies every live block out, shard by shard. Blocks that come and go meanwhile may

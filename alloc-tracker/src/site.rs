@@ -245,6 +245,12 @@ pub(crate) fn lock_for_fork(held: &mut Vec<Box<dyn Send>>) {
     held.push(Box::new(ALL_SITES.lock()));
 }
 
+/// A site for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) fn test_site() -> &'static Site {
+    leak_new_site(&[1, 2, 3]).expect("test site")
+}
+
 /// Every site seen so far, in id order.
 pub(crate) fn all_sites() -> Vec<&'static Site> {
     ALL_SITES.lock().clone()

@@ -1,7 +1,10 @@
 //! Whether the tracker records, decided once: at the first allocation from
 //! `MEMLEAK_OUT`, or by [`crate::start`]. Off, the hot path is one relaxed load.
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU8, AtomicU64,
+    Ordering::{Relaxed, SeqCst},
+};
 
 use crate::{config, fork, os, session};
 
@@ -9,6 +12,8 @@ const UNDECIDED: u8 = 0;
 const OFF: u8 = 1;
 const ON: u8 = 2;
 const STOPPED: u8 = 3;
+/// Recording is off and the exit scan is reading the live blocks: their frees wait.
+const FROZEN: u8 = 4;
 
 static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
 static START_NS: AtomicU64 = AtomicU64::new(0);
@@ -58,9 +63,36 @@ pub(crate) fn start() {
     }
 }
 
-/// Turns recording off for good (the exit profile is being written).
+/// Turns recording off for good (the exit profile is being written), releasing any
+/// free that waits on a freeze.
 pub(crate) fn stop() {
-    MODE.store(STOPPED, Relaxed);
+    MODE.store(STOPPED, SeqCst);
+}
+
+/// Turns recording off and makes frees of tracked blocks wait until [`stop`], so the
+/// scan can read every block of its snapshot. Returns whether it was recording.
+pub(crate) fn freeze() -> bool {
+    MODE.compare_exchange(ON, FROZEN, SeqCst, SeqCst).is_ok()
+}
+
+/// Whether frees must wait for the scan.
+#[inline]
+pub(crate) fn is_frozen() -> bool {
+    MODE.load(SeqCst) == FROZEN
+}
+
+/// Waits until the scan is over (the exit path then stops recording for good).
+#[cold]
+pub(crate) fn wait_while_frozen() {
+    let mut spins = 0u32;
+    while is_frozen() {
+        if spins < 100 {
+            std::thread::yield_now();
+            spins += 1;
+        } else {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+    }
 }
 
 /// Nanoseconds since recording started.

@@ -28,6 +28,10 @@ thread_local! {
 pub(crate) struct ThreadInfo {
     pub(crate) id: u32,
     pub(crate) name: Option<String>,
+    /// The kernel's id, to tell at exit whether the thread still runs.
+    pub(crate) kernel_id: u32,
+    /// The top of its stack (0 when unknown).
+    pub(crate) stack_top: usize,
 }
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(0);
@@ -68,14 +72,17 @@ pub(crate) fn current() -> Current {
 fn register() -> Current {
     let id = NEXT_ID.fetch_add(1, Relaxed);
     let name = os::thread_name();
+    let stack_top = os::stack_top();
     let mut threads = THREADS.lock();
     if threads.try_reserve(1).is_ok() {
-        threads.push(ThreadInfo { id, name });
+        threads.push(ThreadInfo {
+            id,
+            name,
+            kernel_id: os::kernel_thread_id(),
+            stack_top,
+        });
     }
-    Current {
-        id,
-        stack_top: os::stack_top(),
-    }
+    Current { id, stack_top }
 }
 
 /// Takes the registry's lock until the fork is over (see `fork.rs`).

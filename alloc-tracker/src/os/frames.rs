@@ -186,6 +186,43 @@ fn frame_pointer() -> usize {
     }
 }
 
+/// The callee-saved registers, where the caller's live pointers may sit: roots for the
+/// reachability scan.
+#[inline(always)]
+pub(crate) fn callee_saved_registers() -> [usize; 6] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (rbx, rbp, r12, r13, r14, r15): (usize, usize, usize, usize, usize, usize);
+        // SAFETY: copies registers into locals; touches no memory and no flags.
+        unsafe {
+            std::arch::asm!(
+                "mov {}, rbx", "mov {}, rbp", "mov {}, r12", "mov {}, r13", "mov {}, r14", "mov {}, r15",
+                out(reg) rbx, out(reg) rbp, out(reg) r12, out(reg) r13, out(reg) r14, out(reg) r15,
+                options(nomem, nostack, preserves_flags)
+            );
+        }
+        [rbx, rbp, r12, r13, r14, r15]
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let (a, b, c, d, e, f): (usize, usize, usize, usize, usize, usize);
+        // SAFETY: copies registers into locals; touches no memory and no flags. (x25-x28
+        // are reached through the stack: the hook's callers spilled them.)
+        unsafe {
+            std::arch::asm!(
+                "mov {}, x19", "mov {}, x20", "mov {}, x21", "mov {}, x22", "mov {}, x23", "mov {}, x24",
+                out(reg) a, out(reg) b, out(reg) c, out(reg) d, out(reg) e, out(reg) f,
+                options(nomem, nostack, preserves_flags)
+            );
+        }
+        [a, b, c, d, e, f]
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        [0; 6]
+    }
+}
+
 /// Return addresses signed by pointer authentication carry the signature in the high
 /// bits; user-space addresses fit in 48.
 #[inline(always)]

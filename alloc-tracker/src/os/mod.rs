@@ -1,7 +1,10 @@
 //! Operating-system probes and the machine-level stack walk. Each function degrades to
-//! "unknown" (0, `None`, `false`) where a platform cannot answer.
+//! "unknown" (0, `None`, `false`, empty) where a platform cannot answer.
 
 pub(crate) mod frames;
+pub(crate) mod memory;
+
+pub(crate) use memory::MemoryRange;
 
 #[cfg(unix)]
 mod unix;
@@ -12,6 +15,10 @@ pub(crate) use unix::{env_is_set, monotonic_ns, register_exit_hook, register_for
 mod linux;
 #[cfg(target_os = "linux")]
 pub(crate) use linux::{stack_top, thread_name};
+#[cfg(target_os = "linux")]
+mod roots_linux;
+#[cfg(target_os = "linux")]
+pub(crate) use roots_linux::{kernel_thread_id, live_thread_ids, module_roots, readable_mappings};
 
 #[cfg(target_os = "macos")]
 mod macos;
@@ -24,3 +31,12 @@ mod other;
 pub(crate) use other::{env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers};
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) use other::{stack_top, thread_name};
+
+#[cfg(not(target_os = "linux"))]
+mod no_roots;
+#[cfg(not(target_os = "linux"))]
+pub(crate) use no_roots::{kernel_thread_id, live_thread_ids, module_roots, readable_mappings};
+
+/// Whether this platform can find the scan's roots; elsewhere profiles carry no
+/// reachability and every live block stays "live at exit".
+pub(crate) const REACHABILITY_SUPPORTED: bool = cfg!(target_os = "linux");

@@ -1,0 +1,24 @@
+//! Platforms whose scan roots are not found yet (macOS: the dyld image list and Mach
+//! thread states are the way): nothing is scanned.
+
+use crate::os::MemoryRange;
+
+/// Unknown.
+pub(crate) fn readable_mappings() -> Vec<MemoryRange> {
+    Vec::new()
+}
+
+/// Unknown.
+pub(crate) fn live_thread_ids() -> Vec<u32> {
+    Vec::new()
+}
+
+/// Unknown.
+pub(crate) fn kernel_thread_id() -> u32 {
+    0
+}
+
+/// Unknown.
+pub(crate) fn module_roots() -> Vec<MemoryRange> {
+    Vec::new()
+}

@@ -1,0 +1,150 @@
+//! Where the reachability scan looks for pointers on Linux: the writable data of every
+//! loaded module, the stacks of the threads still alive, and the exiting thread's TLS.
+//!
+//! Every range handed out is clipped to a readable mapping of `/proc/self/maps`, so the
+//! scan never touches an unmapped page.
+
+use std::ffi::CStr;
+
+use crate::os::MemoryRange;
+
+/// Modules whose writable data holds the allocator's own bookkeeping, which points into
+/// the heap (free lists, the top chunk) without being a program's reference.
+const NOT_ROOTS: &[&str] = &["/libc.so", "/ld-linux", "/libc-", "/ld-musl"];
+
+/// The readable mappings of this process, sorted by address.
+pub(crate) fn readable_mappings() -> Vec<MemoryRange> {
+    std::fs::read_to_string("/proc/self/maps").map_or_else(|_| Vec::new(), |text| parse_maps(&text))
+}
+
+/// Parses `/proc/<pid>/maps`: `start-end perms offset dev inode [path]`.
+pub(crate) fn parse_maps(text: &str) -> Vec<MemoryRange> {
+    let mut ranges: Vec<MemoryRange> = text
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (start, end) = fields.next()?.split_once('-')?;
+            let perms = fields.next()?;
+            if !perms.starts_with('r') {
+                return None;
+            }
+            let start = usize::from_str_radix(start, 16).ok()?;
+            let end = usize::from_str_radix(end, 16).ok()?;
+            (start < end).then_some(MemoryRange { start, end })
+        })
+        .collect();
+    ranges.sort_by_key(|range| range.start);
+    ranges
+}
+
+/// The kernel thread ids of the threads still alive.
+pub(crate) fn live_thread_ids() -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// The kernel id of the calling thread.
+pub(crate) fn kernel_thread_id() -> u32 {
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    u32::try_from(tid).unwrap_or(0)
+}
+
+/// Writable segments of every loaded module but libc's and the loader's, and the calling
+/// thread's TLS blocks.
+pub(crate) fn module_roots() -> Vec<MemoryRange> {
+    let mut roots: Vec<MemoryRange> = Vec::new();
+    // SAFETY: the callback matches dl_iterate_phdr's signature and only reads the
+    // `dl_phdr_info` it is given, for the duration of the call; `roots` outlives the call.
+    unsafe {
+        libc::dl_iterate_phdr(Some(visit_module), std::ptr::from_mut(&mut roots).cast());
+    }
+    roots
+}
+
+unsafe extern "C" fn visit_module(
+    info: *mut libc::dl_phdr_info,
+    _size: libc::size_t,
+    data: *mut libc::c_void,
+) -> libc::c_int {
+    // SAFETY: `data` is the `Vec` passed by `module_roots`, alive and not aliased
+    // during this callback.
+    let roots = unsafe { &mut *data.cast::<Vec<MemoryRange>>() };
+    // SAFETY: the loader passes a valid `dl_phdr_info` for the duration of the call.
+    let info = unsafe { &*info };
+    if !info.dlpi_name.is_null() {
+        // SAFETY: a non-null `dlpi_name` is a NUL-terminated string owned by the loader.
+        let name = unsafe { CStr::from_ptr(info.dlpi_name) }.to_string_lossy();
+        if NOT_ROOTS.iter().any(|skip| name.contains(skip)) {
+            return 0;
+        }
+    }
+    if info.dlpi_phdr.is_null() {
+        return 0;
+    }
+    // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers owned by the loader.
+    let headers =
+        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) };
+    let base = info.dlpi_addr as usize;
+    for header in headers {
+        let size = header.p_memsz as usize;
+        if header.p_type == libc::PT_LOAD && header.p_flags & libc::PF_W != 0 {
+            let start = base.wrapping_add(header.p_vaddr as usize);
+            roots.push(MemoryRange {
+                start,
+                end: start.saturating_add(size),
+            });
+        } else if header.p_type == libc::PT_TLS && !info.dlpi_tls_data.is_null() {
+            let start = info.dlpi_tls_data as usize;
+            roots.push(MemoryRange {
+                start,
+                end: start.saturating_add(size),
+            });
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_keep_readable_ranges_sorted() {
+        let text = "\
+7f0000002000-7f0000003000 rw-p 00000000 00:00 0 \n\
+55d000000000-55d000001000 r--p 00000000 08:01 123 /usr/bin/prog\n\
+7f0000001000-7f0000002000 ---p 00000000 00:00 0\n\
+garbage line\n\
+7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n";
+        let ranges = parse_maps(text);
+        assert_eq!(
+            ranges,
+            vec![
+                MemoryRange {
+                    start: 0x55d0_0000_0000,
+                    end: 0x55d0_0000_1000
+                },
+                MemoryRange {
+                    start: 0x7f00_0000_2000,
+                    end: 0x7f00_0000_3000
+                },
+                MemoryRange {
+                    start: 0x7ffd_0000_0000,
+                    end: 0x7ffd_0002_1000
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn this_process_has_module_roots_and_threads() {
+        assert!(!module_roots().is_empty());
+        assert!(live_thread_ids().contains(&kernel_thread_id()));
+        assert!(!readable_mappings().is_empty());
+    }
+}

@@ -1,0 +1,260 @@
+//! The exit scan: which live blocks are still reachable from the program's roots, and,
+//! among the unreachable ones, which point to which (so the report can tell definite
+//! leaks from indirect ones and find cycles). A conservative mark, as LeakSanitizer and
+//! memcheck do: every aligned word that falls inside a live block, at its start or in its
+//! interior, is a reference.
+//!
+//! Blocks are read while the tracker is frozen (`state::freeze`): a free of a tracked
+//! block waits until the scan is over, so every block of the snapshot stays allocated.
+
+use std::time::Instant;
+
+use crate::os::{self, MemoryRange, memory};
+use crate::record::Record;
+use crate::thread::ThreadInfo;
+
+/// What the scan found, index for index with the (address-sorted) live blocks.
+#[derive(Debug, Default)]
+pub(crate) struct Reachability {
+    pub(crate) reachable: Vec<bool>,
+    /// For each unreachable block, the unreachable blocks it points to (sorted, unique);
+    /// empty for reachable ones.
+    pub(crate) refs: Vec<Vec<u32>>,
+    pub(crate) scan_ns: u64,
+    pub(crate) root_bytes: u64,
+    pub(crate) bytes_scanned: u64,
+    pub(crate) threads: u32,
+    /// False when some live thread's stack could not be found: its references are missed.
+    pub(crate) complete: bool,
+}
+
+/// Where the roots are, as found by the exit path.
+#[derive(Debug)]
+pub(crate) struct Roots {
+    pub(crate) ranges: Vec<MemoryRange>,
+    /// Words from the exiting thread's registers.
+    pub(crate) words: Vec<usize>,
+    pub(crate) threads: u32,
+    pub(crate) complete: bool,
+}
+
+/// Collects the roots: the writable data and TLS of loaded modules, the exiting
+/// thread's stack above `stack_pointer` and its registers, and the whole stack mapping of
+/// every other thread the tracker has seen that still runs.
+pub(crate) fn find_roots(
+    stack_pointer: usize,
+    registers: &[usize],
+    current_kernel_id: u32,
+    threads: &[ThreadInfo],
+) -> Roots {
+    let readable = os::readable_mappings();
+    let live_threads = os::live_thread_ids();
+    let mut wanted = os::module_roots();
+    let mut complete = true;
+    let mut scanned_threads = 0;
+    for thread in threads
+        .iter()
+        .filter(|t| live_threads.contains(&t.kernel_id))
+    {
+        if thread.kernel_id == current_kernel_id {
+            if thread.stack_top > stack_pointer {
+                wanted.push(MemoryRange {
+                    start: stack_pointer,
+                    end: thread.stack_top,
+                });
+                scanned_threads += 1;
+            } else {
+                complete = false;
+            }
+            continue;
+        }
+        // The thread runs on: we cannot know its stack pointer, so the whole mapping is
+        // scanned (with glibc it also holds the thread's static TLS).
+        match memory::mapping_containing(thread.stack_top.wrapping_sub(1), &readable) {
+            Some(mapping) if thread.stack_top != 0 => {
+                wanted.push(mapping);
+                scanned_threads += 1;
+            }
+            _ => complete = false,
+        }
+    }
+    Roots {
+        ranges: memory::clip_to_readable(&wanted, &readable),
+        words: registers.to_vec(),
+        threads: scanned_threads,
+        complete,
+    }
+}
+
+/// Live blocks sorted by address, for interior-pointer lookups.
+struct Blocks<'a> {
+    blocks: &'a [(usize, Record)],
+    low: usize,
+    high: usize,
+}
+
+impl<'a> Blocks<'a> {
+    fn new(blocks: &'a [(usize, Record)]) -> Self {
+        let low = blocks.first().map_or(0, |&(address, _)| address);
+        let high = blocks
+            .iter()
+            .map(|&(address, record)| address.saturating_add(record.size as usize))
+            .max()
+            .unwrap_or(0);
+        Self { blocks, low, high }
+    }
+
+    /// The block that contains `word`, as an address, if any.
+    #[inline]
+    fn find(&self, word: usize) -> Option<usize> {
+        if word < self.low || word >= self.high {
+            return None;
+        }
+        let index = self
+            .blocks
+            .partition_point(|&(address, _)| address <= word)
+            .checked_sub(1)?;
+        let &(address, record) = self.blocks.get(index)?;
+        (word - address < record.size as usize).then_some(index)
+    }
+
+    fn range(&self, index: usize) -> MemoryRange {
+        let (address, record) = self.blocks[index];
+        MemoryRange {
+            start: address,
+            end: address.saturating_add(record.size as usize),
+        }
+    }
+}
+
+/// Marks from `roots` through `blocks` (sorted by address, kept allocated by the freeze).
+pub(crate) fn scan(blocks: &[(usize, Record)], roots: &Roots) -> Reachability {
+    let started = Instant::now();
+    let index = Blocks::new(blocks);
+    let mut reachable = vec![false; blocks.len()];
+    let mut pending: Vec<usize> = Vec::new();
+    let mark = |word: usize, reachable: &mut Vec<bool>, pending: &mut Vec<usize>| {
+        if let Some(found) = index.find(word)
+            && !reachable[found]
+        {
+            reachable[found] = true;
+            pending.push(found);
+        }
+    };
+    for &word in &roots.words {
+        mark(word, &mut reachable, &mut pending);
+    }
+    let mut root_bytes = 0u64;
+    for &range in &roots.ranges {
+        root_bytes += range.len() as u64;
+        // SAFETY: root ranges were clipped to readable mappings of module data and of
+        // live threads' stacks, which stay mapped while the process exits.
+        unsafe { memory::for_each_word(range, |word| mark(word, &mut reachable, &mut pending)) };
+    }
+    let mut bytes_scanned = 0u64;
+    while let Some(block) = pending.pop() {
+        let range = index.range(block);
+        bytes_scanned += range.len() as u64;
+        // SAFETY: the block is live in the snapshot and the tracker is frozen, so no
+        // free of it can complete until the scan is over.
+        unsafe { memory::for_each_word(range, |word| mark(word, &mut reachable, &mut pending)) };
+    }
+    let mut refs: Vec<Vec<u32>> = vec![Vec::new(); blocks.len()];
+    for (block, targets) in refs.iter_mut().enumerate() {
+        if reachable[block] {
+            continue;
+        }
+        let range = index.range(block);
+        bytes_scanned += range.len() as u64;
+        // SAFETY: as above: a live block of the snapshot, kept allocated by the freeze.
+        unsafe {
+            memory::for_each_word(range, |word| {
+                if let Some(found) = index.find(word)
+                    && !reachable[found]
+                {
+                    targets.push(u32::try_from(found).unwrap_or(u32::MAX));
+                }
+            });
+        }
+        targets.sort_unstable();
+        targets.dedup();
+    }
+    Reachability {
+        reachable,
+        refs,
+        scan_ns: u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
+        root_bytes,
+        bytes_scanned,
+        threads: roots.threads,
+        complete: roots.complete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> &'static crate::site::Site {
+        crate::site::test_site()
+    }
+
+    fn record(size: u64) -> Record {
+        Record {
+            size,
+            birth_ns: 0,
+            site: site(),
+            thread: 0,
+            align_log2: 3,
+        }
+    }
+
+    #[test]
+    fn marks_through_blocks_and_records_edges_between_lost_ones() {
+        // Four real buffers: a root points into the middle of `a`, `a` points at `b`;
+        // `c` and `d` point at each other (a lost cycle).
+        let mut a = vec![0usize; 4];
+        let b = vec![7usize; 2];
+        let mut c = vec![0usize; 2];
+        let mut d = vec![0usize; 2];
+        a[2] = b.as_ptr() as usize + 8;
+        c[0] = d.as_ptr() as usize;
+        d[1] = c.as_ptr() as usize;
+        let mut blocks: Vec<(usize, Record)> = [(&a, 32), (&b, 16), (&c, 16), (&d, 16)]
+            .iter()
+            .map(|(v, size)| (v.as_ptr() as usize, record(*size)))
+            .collect();
+        blocks.sort_by_key(|&(address, _)| address);
+        let position = |v: &Vec<usize>| {
+            blocks
+                .iter()
+                .position(|&(address, _)| address == v.as_ptr() as usize)
+                .unwrap()
+        };
+        let roots = Roots {
+            ranges: Vec::new(),
+            words: vec![a.as_ptr() as usize + 16],
+            threads: 1,
+            complete: true,
+        };
+        let found = scan(&blocks, &roots);
+        assert!(found.reachable[position(&a)] && found.reachable[position(&b)]);
+        assert!(!found.reachable[position(&c)] && !found.reachable[position(&d)]);
+        assert_eq!(found.refs[position(&c)], vec![position(&d) as u32]);
+        assert_eq!(found.refs[position(&d)], vec![position(&c) as u32]);
+        assert!(found.refs[position(&a)].is_empty());
+        drop((a, b, c, d));
+    }
+
+    #[test]
+    fn a_pointer_one_past_the_end_is_not_a_reference() {
+        let a = [1usize; 2];
+        let blocks = vec![(a.as_ptr() as usize, record(16))];
+        let roots = Roots {
+            ranges: Vec::new(),
+            words: vec![a.as_ptr() as usize + 16],
+            threads: 0,
+            complete: true,
+        };
+        assert!(!scan(&blocks, &roots).reachable[0]);
+    }
+}
