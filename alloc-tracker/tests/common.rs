@@ -1,5 +1,8 @@
 //! Helpers shared by the scenario binaries (each includes this file as a module).
-#![allow(dead_code, reason = "each scenario binary uses a different part of these helpers")]
+#![allow(
+    dead_code,
+    reason = "each scenario binary uses a different part of these helpers"
+)]
 
 use serde_json::Value;
 

@@ -61,13 +61,9 @@ pub(crate) fn merge_rustflags(user: &UserEnv) -> (&'static str, String) {
     (env::RUSTFLAGS, flags.join(" "))
 }
 
-/// `cargo build` of the selection into `target_dir` with memleak's flags and line tables.
-pub(crate) fn build_command(
-    selection: &Selection,
-    release: bool,
-    target_dir: &Path,
-    user: &UserEnv,
-) -> ProcessBuilder {
+/// `cargo` with memleak's build environment: `CARGO_TARGET_DIR=target_dir`, the user's
+/// flags plus [`MEMLEAK_RUSTFLAGS`], and for `release` line tables (unless the user chose).
+fn cargo_with_flags(release: bool, target_dir: &Path, user: &UserEnv) -> ProcessBuilder {
     let mut cargo = ProcessBuilder::new(cargo_program());
     cargo.env(env::CARGO_TARGET_DIR, target_dir);
     let (flags_var, flags) = merge_rustflags(user);
@@ -84,6 +80,17 @@ pub(crate) fn build_command(
         // (`from_elem<u8>`), and the report could not tell std's plumbing from user code.
         cargo.env(env::CARGO_PROFILE_RELEASE_DEBUG, "limited");
     }
+    cargo
+}
+
+/// `cargo build` of the selection into `target_dir` with memleak's flags and line tables.
+pub(crate) fn build_command(
+    selection: &Selection,
+    release: bool,
+    target_dir: &Path,
+    user: &UserEnv,
+) -> ProcessBuilder {
+    let mut cargo = cargo_with_flags(release, target_dir, user);
     cargo.args(["build", "--message-format=json-render-diagnostics"]);
     if let Some(package) = &selection.package {
         cargo.args(["--package", package]);
@@ -92,6 +99,23 @@ pub(crate) fn build_command(
     if release {
         cargo.arg("--release");
     }
+    cargo
+}
+
+/// `cargo test --no-run` with the user's cargo arguments, built like [`build_command`].
+pub(crate) fn test_command(
+    cargo_args: &[OsString],
+    release: bool,
+    target_dir: &Path,
+    user: &UserEnv,
+) -> ProcessBuilder {
+    let mut cargo = cargo_with_flags(release, target_dir, user);
+    cargo.args([
+        "test",
+        "--no-run",
+        "--message-format=json-render-diagnostics",
+    ]);
+    cargo.args(cargo_args);
     cargo
 }
 
@@ -104,6 +128,14 @@ pub(crate) struct Artifact {
 
 /// Runs the build (its progress and diagnostics go to stderr) and returns the executable.
 pub(crate) fn build(cargo: &ProcessBuilder, selection: &Selection) -> Result<Artifact> {
+    let messages = artifact_messages(cargo, "cargo build")?;
+    pick_artifact(messages.iter().map(String::as_str), selection)
+}
+
+/// Runs cargo with `--message-format=json-render-diagnostics` (its progress and
+/// diagnostics go to stderr) and returns its `compiler-artifact` messages. `what` names
+/// the command in the error when it fails.
+pub(crate) fn artifact_messages(cargo: &ProcessBuilder, what: &str) -> Result<Vec<String>> {
     let mut child = cargo
         .command()
         .stdout(Stdio::piped())
@@ -121,12 +153,8 @@ pub(crate) fn build(cargo: &ProcessBuilder, selection: &Selection) -> Result<Art
         }
     }
     let status = child.wait().context("failed to wait for cargo")?;
-    ensure!(
-        status.success(),
-        "`cargo build` {}",
-        describe_status(status)
-    );
-    pick_artifact(artifacts.iter().map(String::as_str), selection)
+    ensure!(status.success(), "`{what}` {}", describe_status(status));
+    Ok(artifacts)
 }
 
 /// The executable of the selected target among the build's JSON messages.
@@ -224,6 +252,37 @@ mod tests {
             err.to_string()
                 .starts_with("cargo built more than one example `leaky`"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn test_command_adds_no_run_and_the_users_arguments() {
+        let dir = Path::new("/t/memleak/build");
+        let args: Vec<OsString> = vec!["-p".into(), "lt".into(), "--features".into(), "x".into()];
+        let test = test_command(&args, true, dir, &user(None, None));
+        assert_eq!(
+            test.get_args(),
+            [
+                "test",
+                "--no-run",
+                "--message-format=json-render-diagnostics",
+                "-p",
+                "lt",
+                "--features",
+                "x"
+            ]
+        );
+        assert_eq!(
+            test.get_env("RUSTFLAGS"),
+            Some(Some("-C force-frame-pointers=yes --cfg memleak".as_ref()))
+        );
+        assert_eq!(
+            test.get_env("CARGO_TARGET_DIR"),
+            Some(Some(dir.as_os_str()))
+        );
+        assert_eq!(
+            test.get_env("CARGO_PROFILE_RELEASE_DEBUG"),
+            Some(Some("limited".as_ref()))
         );
     }
 

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io::{self, Write as _};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
 
 use crate::exit_code::{self, Failure};
 use crate::workspace::Kind;
@@ -39,7 +39,7 @@ pub(crate) struct Memleak {
     pub(crate) command: Command,
 }
 
-/// The subcommands. `test` and `diff` will join them.
+/// The subcommands. `diff` will join them.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Build a binary or example with alloc-tracker, run it, and report its leaks.
@@ -49,6 +49,14 @@ pub(crate) enum Command {
         after_long_help = concat!(include_str!("../docs/run-examples.txt"), "\n", include_str!("../docs/exit-codes.txt")),
     )]
     Run(RunArgs),
+    /// Build the tests with alloc-tracker, run them, and report which test leaked what.
+    #[command(
+        long_about = include_str!("../docs/test.txt"),
+        override_usage = "cargo memleak test [OPTIONS] [TESTNAME] [-- <TEST_ARGS>...]",
+        after_help = include_str!("../docs/exit-codes.txt"),
+        after_long_help = concat!(include_str!("../docs/test-examples.txt"), "\n", include_str!("../docs/exit-codes.txt")),
+    )]
+    Test(TestArgs),
     /// Report the leaks of a saved profile, as text, JSON or a flamegraph.
     #[command(
         long_about = include_str!("../docs/report.txt"),
@@ -70,9 +78,12 @@ pub(crate) struct RunArgs {
     /// The package of the target [default: the one in the current directory, as for `cargo run`].
     #[arg(short, long, value_name = "SPEC")]
     pub(crate) package: Option<String>,
-    /// Build with the release profile (with line tables for the stacks).
+    /// Build with the release profile (with line tables and inlined functions' names).
     #[arg(long)]
     pub(crate) release: bool,
+    #[command(flatten)]
+    pub(crate) report: ReportOptions,
+
     /// Arguments for the program, after `--`.
     #[arg(last = true, value_name = "ARGS")]
     pub(crate) args: Vec<OsString>,
@@ -89,6 +100,33 @@ impl RunArgs {
     }
 }
 
+/// `cargo memleak test`: `cargo test`'s arguments, split by [`crate::test_args::split`]
+/// (clap cannot: once it meets an option it does not know, it takes everything after it,
+/// `--` included, as values).
+#[derive(Debug, Args)]
+pub(crate) struct TestArgs {
+    /// `cargo test` options (`-p SPEC`, `--lib`, `--bins`, `--tests`, `--test NAME`,
+    /// `--release`, `--features ...`, ...) and a TESTNAME filter.
+    #[arg(value_name = "CARGO_TEST_ARGS", allow_hyphen_values = true)]
+    pub(crate) cargo_args: Vec<OsString>,
+    /// Arguments for every test binary, after `--`.
+    #[arg(last = true, value_name = "TEST_ARGS")]
+    pub(crate) test_args: Vec<OsString>,
+}
+
+/// How reports are built and shown, for `run` and `report` (`test` reads the same two
+/// options from its raw arguments).
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReportOptions {
+    /// Suppressions file [default: memleak.toml at the workspace root (for `report`: in
+    /// the current directory), if there is one]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Also list the memory still reachable at exit (never counted as a leak)
+    #[arg(long)]
+    pub(crate) show_reachable: bool,
+}
+
 /// `cargo memleak report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
@@ -101,6 +139,9 @@ pub(crate) struct ReportArgs {
     /// Also write the flamegraph of the blocks live at exit to this SVG file.
     #[arg(long, value_name = "OUT")]
     pub(crate) svg: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) report: ReportOptions,
 }
 
 /// Parses the command line, runs the subcommand, prints any error and returns the exit code.
@@ -112,9 +153,20 @@ pub(crate) fn run() -> u8 {
     };
     let result = match command {
         Command::Run(args) => crate::run::run(&args),
+        Command::Test(args) => crate::test_cmd::test(&args),
         Command::Report(args) => crate::report::report(&args),
     };
     result.unwrap_or_else(Failure::print)
+}
+
+/// Prints `cargo memleak test --help`, for a `--help` that came after other arguments.
+pub(crate) fn print_test_help() -> io::Result<()> {
+    let mut cargo = Cargo::command();
+    let test = cargo
+        .find_subcommand_mut("memleak")
+        .and_then(|memleak| memleak.find_subcommand_mut("test"))
+        .expect("the test subcommand exists");
+    write!(io::stdout().lock(), "{}", test.render_long_help())
 }
 
 /// The subcommand, or the exit code after clap printed help, the version or a usage error.
@@ -147,8 +199,6 @@ fn check_memleak_first(args: &[OsString]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory as _;
-
     use super::*;
 
     fn parse_args(args: &[&str]) -> Result<Cargo, clap::Error> {
@@ -183,6 +233,37 @@ mod tests {
         assert_eq!(run.package.as_deref(), Some("ex"));
         assert!(run.release);
         assert_eq!(run.args, ["-x", "--y"]);
+    }
+
+    /// The shapes `test_cmd`'s split relies on: clap keeps a `--` that follows options in
+    /// `cargo_args` (and everything after it), and only a leading `--` goes to `test_args`.
+    #[test]
+    fn test_args_arrive_raw() {
+        let test = |args: &[&str]| {
+            let mut all = vec!["cargo-memleak", "memleak", "test"];
+            all.extend(args);
+            let Cargo::Memleak(m) = parse_args(&all).unwrap();
+            let Command::Test(test) = m.command else {
+                panic!("not test")
+            };
+            (test.cargo_args, test.test_args)
+        };
+        let os = |args: &[&str]| args.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            test(&["--lib", "-p", "x", "--", "--nocapture", "--release"]),
+            (
+                os(&["--lib", "-p", "x", "--", "--nocapture", "--release"]),
+                vec![]
+            )
+        );
+        assert_eq!(
+            test(&["--", "--nocapture", "x"]),
+            (vec![], os(&["--nocapture", "x"]))
+        );
+        assert_eq!(
+            test(&["name", "--features", "a", "--doc"]),
+            (os(&["name", "--features", "a", "--doc"]), vec![])
+        );
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub(crate) const CARGO_PROFILE_RELEASE_DEBUG: &str = "CARGO_PROFILE_RELEASE_DEBU
 pub(crate) const CARGO_TERM_COLOR: &str = "CARGO_TERM_COLOR";
 /// Any value turns colour off (<https://no-color.org>), unless `CARGO_TERM_COLOR=always`.
 pub(crate) const NO_COLOR: &str = "NO_COLOR";
+/// The package directory; set for the test binaries `cargo memleak test` runs, as cargo
+/// sets it.
+pub(crate) const CARGO_MANIFEST_DIR: &str = "CARGO_MANIFEST_DIR";
 /// Where the tracked program writes its profile; set by `cargo memleak run`.
 pub(crate) const MEMLEAK_OUT: &str = "MEMLEAK_OUT";
 

@@ -8,6 +8,8 @@ mod exit_code;
 mod process;
 mod report;
 mod run;
+mod settings;
+mod test_cmd;
 mod workspace;
 
 fn main() -> std::process::ExitCode {

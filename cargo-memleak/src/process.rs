@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
 
 use anyhow::{Context as _, Result};
@@ -15,6 +16,8 @@ pub(crate) struct ProcessBuilder {
     args: Vec<OsString>,
     /// In order; `None` removes the variable.
     env: Vec<(OsString, Option<OsString>)>,
+    /// Where it runs; `None` for the current directory.
+    current_dir: Option<PathBuf>,
 }
 
 impl ProcessBuilder {
@@ -23,6 +26,7 @@ impl ProcessBuilder {
             program: program.into(),
             args: Vec::new(),
             env: Vec::new(),
+            current_dir: None,
         }
     }
 
@@ -53,6 +57,12 @@ impl ProcessBuilder {
         self
     }
 
+    /// Runs it in `dir` (not shown by `Display`).
+    pub(crate) fn current_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.current_dir = Some(dir.into());
+        self
+    }
+
     /// The value this builder gives `key`: `Some(None)` when it removes it, `None` when it
     /// leaves it as inherited.
     #[cfg(test)]
@@ -78,6 +88,9 @@ impl ProcessBuilder {
                 Some(value) => command.env(key, value),
                 None => command.env_remove(key),
             };
+        }
+        if let Some(dir) = &self.current_dir {
+            command.current_dir(dir);
         }
         command
     }

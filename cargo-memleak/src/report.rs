@@ -7,18 +7,24 @@ use std::io::{self, BufWriter, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use leak_report::{Profile, ProgramInfo, Report, TextOptions};
+use leak_report::{Profile, ProgramInfo, Report, SiteKind, TextOptions};
 
 use crate::cli::ReportArgs;
-use crate::env;
 use crate::exit_code::{
     Failure, INTERNAL_ERROR, LEAKS_FOUND, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR, SUCCESS,
 };
+use crate::{env, settings};
 
 /// `cargo memleak report PROFILE [--json] [--svg OUT]`.
 pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
+    let cwd = std::env::current_dir().ok();
+    settings::install(
+        args.report.config.as_deref(),
+        cwd.as_deref(),
+        args.report.show_reachable,
+    )?;
     let profile = load(&args.profile)?;
-    let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
+    let report = settings::build_report(&profile, ProgramInfo::from_profile(&profile));
     if let Some(svg) = &args.svg {
         let image = live_flamegraph(&report).exit_code(INTERNAL_ERROR)?;
         write_file(svg, &image)?;
@@ -50,6 +56,7 @@ pub(crate) fn load(path: &Path) -> Result<Profile, Failure> {
 pub(crate) fn print_text(report: &Report) -> Result<(), Failure> {
     let options = TextOptions {
         color: stdout_color(),
+        show_reachable: settings::get().show_reachable,
         ..TextOptions::default()
     };
     print(|out| report.write_text(out, &options))
@@ -57,7 +64,9 @@ pub(crate) fn print_text(report: &Report) -> Result<(), Failure> {
 
 /// Writes to stdout through a buffer. A broken pipe ends up as exit code 0 (see
 /// [`Failure::print`]).
-fn print(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> Result<(), Failure> {
+pub(crate) fn print(
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> Result<(), Failure> {
     let mut stdout = BufWriter::new(io::stdout().lock());
     write(&mut stdout)
         .and_then(|()| stdout.flush())
@@ -68,12 +77,16 @@ fn print(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> Result<(),
 /// The files `cargo memleak run` leaves in its output directory, the profile first.
 pub(crate) const FILES: [&str; 4] = ["profile.json", "report.txt", "report.json", "live.svg"];
 
-/// Writes report.txt, report.json and live.svg into `dir` (beside profile.json) and returns
-/// the files written. A flamegraph that cannot be drawn is a warning, not a failure.
+/// Writes report.txt, report.json, live.svg and a flamegraph per kind of memory into `dir`
+/// (beside profile.json) and returns the files written. A flamegraph that cannot be drawn is a warning, not a failure.
 pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     let mut text = Vec::new();
+    let options = TextOptions {
+        show_reachable: settings::get().show_reachable,
+        ..TextOptions::default()
+    };
     report
-        .write_text(&mut text, &TextOptions::default())
+        .write_text(&mut text, &options)
         .context("failed to render the text report")
         .exit_code(INTERNAL_ERROR)?;
     let mut json = Vec::new();
@@ -89,7 +102,35 @@ pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, F
         Ok(svg) => written.push(write_file(&dir.join(FILES[3]), &svg)?),
         Err(e) => say(format_args!("warning: no {}: {e:#}", FILES[3])),
     }
+    // One flamegraph per kind that has bytes (definite.svg, indirect.svg, ...); stale
+    // ones from an earlier run would mislead.
+    for kind in [SiteKind::Definite, SiteKind::Indirect, SiteKind::Reachable] {
+        let _ = fs::remove_file(dir.join(format!("{}.svg", kind.as_str())));
+    }
+    for kind in report.flamegraph_kinds() {
+        let name = format!("{}.svg", kind.as_str());
+        let mut svg = Vec::new();
+        match report.write_kind_flamegraph(kind, &mut svg) {
+            Ok(()) => written.push(write_file(&dir.join(&name), &svg)?),
+            Err(e) => say(format_args!("warning: no {name}: {e:#}")),
+        }
+    }
     Ok(written)
+}
+
+/// "wrote DIR/{profile.json,report.txt,...}" on stderr, for the files [`write_files`] wrote.
+pub(crate) fn say_written(dir: &Path, written: &[PathBuf]) {
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    say(format_args!(
+        "wrote {}{}{{{}}}",
+        dir.display(),
+        std::path::MAIN_SEPARATOR,
+        names.join(",")
+    ));
 }
 
 fn live_flamegraph(report: &Report) -> anyhow::Result<Vec<u8>> {

@@ -8,26 +8,31 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitStatus;
 
 use anyhow::{Context as _, anyhow};
-use leak_report::{ProgramInfo, Report};
+use leak_report::ProgramInfo;
 
 use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
-use crate::env;
 use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
 use crate::process::{ProcessBuilder, describe_status};
 use crate::report::{self, FILES, say};
-use crate::workspace::{self, Metadata, Selection};
+use crate::workspace::{self, Metadata, Package, Selection};
+use crate::{env, settings};
 
 /// `cargo memleak run [--bin NAME | --example NAME] [-p SPEC] [--release] [-- ARGS...]`.
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
     let cwd = std::env::current_dir()
         .context("failed to read the current directory")
         .exit_code(SETUP_ERROR)?;
-    let meta = workspace::metadata()
+    let meta = workspace::metadata(None)
         .context("failed to read the workspace")
         .exit_code(SETUP_ERROR)?;
     let selection = Selection::resolve(&meta, &cwd, args.package.as_deref(), args.named())
         .exit_code(SETUP_ERROR)?;
+    settings::install(
+        args.report.config.as_deref(),
+        Some(&meta.workspace_root),
+        args.report.show_reachable,
+    )?;
     let memleak_dir = meta.target_directory.join("memleak");
     let artifact = build(&selection, args.release, &memleak_dir.join("build"))?;
 
@@ -71,20 +76,10 @@ fn report_run(profile_path: &Path, out_dir: &Path, status: ExitStatus) -> Result
     let profile = report::load(profile_path)?;
     let mut program_info = ProgramInfo::from_profile(&profile);
     program_info.exit_code = status.code();
-    let report = Report::build(&profile, program_info);
+    let report = settings::build_report(&profile, program_info);
     let written = report::write_files(&report, out_dir)?;
     report::print_text(&report)?;
-    let names: Vec<String> = written
-        .iter()
-        .filter_map(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect();
-    say(format_args!(
-        "wrote {}{}{{{}}}",
-        out_dir.display(),
-        std::path::MAIN_SEPARATOR,
-        names.join(",")
-    ));
+    report::say_written(out_dir, &written);
     if !status.success() {
         return Err(Failure::new(
             TARGET_FAILED,
@@ -103,7 +98,7 @@ fn report_run(profile_path: &Path, out_dir: &Path, status: ExitStatus) -> Result
 
 /// `path` as a `MEMLEAK_OUT` pattern: the tracker expands `%p` to the pid and `%%` to `%`,
 /// so each `%` of the path is doubled.
-fn out_pattern(path: &Path) -> OsString {
+pub(crate) fn out_pattern(path: &Path) -> OsString {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
@@ -125,7 +120,7 @@ fn out_pattern(path: &Path) -> OsString {
 
 /// Creates the output directory and removes the files of an earlier run, so that a run
 /// which writes no profile cannot be mistaken for one that did.
-fn clear_out_dir(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn clear_out_dir(dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
     for name in FILES {
         let path = dir.join(name);
@@ -145,6 +140,12 @@ fn clear_out_dir(dir: &Path) -> anyhow::Result<()> {
 /// binary of this workspace) must say that it does not use the tracker.
 const MARKER_REVERSED: &[u8] = b"1v:rekram:rekcart-colla";
 
+/// Whether the executable has alloc-tracker in it (its marker).
+pub(crate) fn uses_tracker(executable: &Path) -> io::Result<bool> {
+    let marker: Vec<u8> = MARKER_REVERSED.iter().rev().copied().collect();
+    File::open(executable).and_then(|f| contains(f, &marker, 1 << 20))
+}
+
 /// The error for a program that wrote no profile: [`SETUP_ERROR`] with the two lines to
 /// add when it does not use the tracker, else [`TARGET_FAILED`].
 fn no_profile(
@@ -155,9 +156,7 @@ fn no_profile(
     status: ExitStatus,
     profile: &Path,
 ) -> Failure {
-    let marker: Vec<u8> = MARKER_REVERSED.iter().rev().copied().collect();
-    let uses_tracker = File::open(&artifact.executable).and_then(|f| contains(f, &marker, 1 << 20));
-    if let Ok(false) = uses_tracker {
+    if let Ok(false) = uses_tracker(&artifact.executable) {
         let mut message = setup_instructions(meta, cwd, selection, artifact);
         if !status.success() {
             message.push_str(&format!(
@@ -202,25 +201,7 @@ fn setup_instructions(
         "{what} does not use alloc-tracker, so it wrote no profile ({} has no tracker in it)\n",
         show(&artifact.executable)
     );
-    let static_line = "    #[cfg(memleak)] #[global_allocator]\n    \
-                       static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();";
-    match package {
-        Some(package) if package.depends_on_tracker => {
-            let manifest = show(&package.manifest_path);
-            text.push_str(&format!(
-                "{manifest} depends on alloc-tracker already; add to {source}:\n{static_line}"
-            ));
-        }
-        _ => {
-            let manifest =
-                package.map_or_else(|| "Cargo.toml".to_owned(), |p| show(&p.manifest_path));
-            let dependency =
-                tracker_dependency(meta, package.and_then(|p| p.manifest_path.parent()));
-            text.push_str(&format!(
-                "add to {manifest}:\n    [target.'cfg(memleak)'.dependencies]\n    {dependency}\nand to {source}:\n{static_line}"
-            ));
-        }
-    }
+    text.push_str(&tracker_setup(meta, cwd, package, &source));
     let package = selection
         .package
         .as_ref()
@@ -230,6 +211,34 @@ fn setup_instructions(
         "\nthen run `cargo memleak run{package} {flag} {name}` again"
     ));
     text
+}
+
+/// The lines to add, and where, for `package` (when known) to use the tracker, with the
+/// `#[global_allocator]` in `source`.
+pub(crate) fn tracker_setup(
+    meta: &Metadata,
+    cwd: &Path,
+    package: Option<&Package>,
+    source: &str,
+) -> String {
+    let show = |path: &Path| path.strip_prefix(cwd).unwrap_or(path).display().to_string();
+    let static_line = "    #[cfg(memleak)] #[global_allocator]\n    \
+                       static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();";
+    match package {
+        Some(package) if package.depends_on_tracker => {
+            let manifest = show(&package.manifest_path);
+            format!("{manifest} depends on alloc-tracker already; add to {source}:\n{static_line}")
+        }
+        _ => {
+            let manifest =
+                package.map_or_else(|| "Cargo.toml".to_owned(), |p| show(&p.manifest_path));
+            let dependency =
+                tracker_dependency(meta, package.and_then(|p| p.manifest_path.parent()));
+            format!(
+                "add to {manifest}:\n    [target.'cfg(memleak)'.dependencies]\n    {dependency}\nand to {source}:\n{static_line}"
+            )
+        }
+    }
 }
 
 /// `alloc-tracker = { path = ".." }` when the workspace has it as a member, else the

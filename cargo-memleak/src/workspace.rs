@@ -14,6 +14,8 @@ use crate::process::{ProcessBuilder, describe_status};
 #[derive(Debug)]
 pub(crate) struct Metadata {
     pub(crate) target_directory: PathBuf,
+    /// Where `memleak.toml` is looked for.
+    pub(crate) workspace_root: PathBuf,
     pub(crate) packages: Vec<Package>,
     /// Ids of the packages `cargo run` picks from at the root of a virtual workspace.
     pub(crate) default_members: Vec<String>,
@@ -73,10 +75,14 @@ pub(crate) struct Target {
     pub(crate) src_path: PathBuf,
 }
 
-/// Runs `cargo metadata --format-version 1 --no-deps` in the current directory.
-pub(crate) fn metadata() -> Result<Metadata> {
+/// Runs `cargo metadata --format-version 1 --no-deps` in the current directory, or for
+/// the workspace of `manifest_path`.
+pub(crate) fn metadata(manifest_path: Option<&Path>) -> Result<Metadata> {
     let mut cargo = ProcessBuilder::new(cargo_program());
     cargo.args(["metadata", "--format-version", "1", "--no-deps"]);
+    if let Some(manifest_path) = manifest_path {
+        cargo.arg("--manifest-path").arg(manifest_path);
+    }
     // cargo's own error (say, no Cargo.toml here) goes straight to stderr.
     let output = cargo
         .command()
@@ -105,6 +111,7 @@ fn parse_metadata(json: &str) -> Result<Metadata> {
     let packages = root["packages"].as_array().context("missing `packages`")?;
     Ok(Metadata {
         target_directory: PathBuf::from(string(&root, "target_directory")?),
+        workspace_root: PathBuf::from(string(&root, "workspace_root")?),
         packages: packages.iter().map(parse_package).collect::<Result<_>>()?,
         default_members,
     })

@@ -1,11 +1,11 @@
-//! From a validated profile to a [`Report`]: live blocks summed by site, sites classified
-//! and grouped by their trimmed stack, groups sorted biggest first.
+//! The [`Report`] and its parts: kinds of live memory, sites, cycles, suppressions and
+//! the headline numbers (built by the `build` module).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::profile::Profile;
-use crate::stack::{StackEntry, analyse_site};
+use crate::profile::{Profile, Reachability};
+use crate::stack::StackEntry;
+use crate::suppress::Suppression;
 
 /// What ran: the program the report is about.
 #[derive(Debug, Clone, Default)]
@@ -55,44 +55,89 @@ pub struct Amount {
 impl Amount {
     /// An amount of `bytes` in `blocks`.
     #[must_use]
-    pub fn new(bytes: u64, blocks: u64) -> Self {
+    pub const fn new(bytes: u64, blocks: u64) -> Self {
         Self { bytes, blocks }
     }
 
     /// Adds, saturating (a hostile profile may hold sizes that overflow).
-    fn add(&mut self, other: Self) {
+    pub(crate) fn add(&mut self, other: Self) {
         self.bytes = self.bytes.saturating_add(other.bytes);
         self.blocks = self.blocks.saturating_add(other.blocks);
     }
 }
 
-/// Whether live memory is a leak candidate or the runtime's own.
+/// What live memory is.
+///
+/// Without a reachability scan in the profile, a block is [`LiveAtExit`](Self::LiveAtExit)
+/// or [`Runtime`](Self::Runtime). With one, it is [`Definite`](Self::Definite),
+/// [`Indirect`](Self::Indirect) or [`Reachable`](Self::Reachable), and
+/// [`Runtime`](Self::Runtime) only as a fallback for an unreachable block that std
+/// allocated for itself (see the crate docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum SiteKind {
-    /// Live at exit and allocated by the program: a leak candidate.
+    /// Live at exit and allocated by the program, in a profile without a reachability
+    /// scan: a leak candidate.
     LiveAtExit,
     /// Held by the Rust runtime on purpose until exit (stdout's buffer, the main thread's
     /// handle): never a leak.
     Runtime,
+    /// Unreachable at exit, and no other unreachable block points to it: definitely lost.
+    Definite,
+    /// Unreachable at exit, and pointed to by another unreachable block (every member of
+    /// a cycle is): indirectly lost.
+    Indirect,
+    /// Still reachable from a root at exit (a static, a thread's stack, TLS): not a leak.
+    Reachable,
 }
 
 impl SiteKind {
-    /// The name used in `report.json`: `"live_at_exit"` or `"runtime"`.
+    /// Every kind, in the order the report shows them.
+    pub(crate) const ALL: [Self; 5] = [
+        Self::Definite,
+        Self::Indirect,
+        Self::Reachable,
+        Self::LiveAtExit,
+        Self::Runtime,
+    ];
+
+    /// The name used in `report.json` and in `memleak.toml`: `"live_at_exit"`,
+    /// `"runtime"`, `"definite"`, `"indirect"` or `"reachable"`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LiveAtExit => "live_at_exit",
             Self::Runtime => "runtime",
+            Self::Definite => "definite",
+            Self::Indirect => "indirect",
+            Self::Reachable => "reachable",
+        }
+    }
+
+    /// Whether memory of this kind counts as leaked: definite, indirect, or (without a
+    /// scan) live at exit.
+    #[must_use]
+    pub fn is_leak(self) -> bool {
+        matches!(self, Self::LiveAtExit | Self::Definite | Self::Indirect)
+    }
+
+    /// Position in [`ALL`](Self::ALL), for per-kind tables.
+    pub(crate) fn slot(self) -> usize {
+        match self {
+            Self::Definite => 0,
+            Self::Indirect => 1,
+            Self::Reachable => 2,
+            Self::LiveAtExit => 3,
+            Self::Runtime => 4,
         }
     }
 }
 
-/// The blocks live at exit that share one trimmed stack.
+/// The blocks live at exit that share one kind and trimmed stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReportSite {
-    /// Leak candidate or runtime.
+    /// What the memory is.
     pub kind: SiteKind,
     /// Live bytes.
     pub bytes: u64,
@@ -100,15 +145,59 @@ pub struct ReportSite {
     pub blocks: u64,
     /// The trimmed stack, innermost first; never empty.
     pub stack: Vec<StackEntry>,
+    /// The part of `bytes` and `blocks` that belongs to the listed cycles
+    /// ([`Report::cycles`]); only indirect sites have any.
+    pub in_cycles: Amount,
 }
 
-/// The report's headline numbers.
+/// Cycles of unreachable blocks that no other unreachable block points to (an `Rc` or
+/// `Arc` cycle is the common case), grouped: every cycle of one entry has the same
+/// members' sites, block for block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportCycle {
+    /// How many such cycles.
+    pub count: u64,
+    /// Bytes of all of them (suppressed members excluded).
+    pub bytes: u64,
+    /// Blocks of all of them (suppressed members excluded): `blocks / count` per cycle.
+    pub blocks: u64,
+    /// The members by site, in the order of [`Report::sites`].
+    pub members: Vec<CycleMember>,
+}
+
+/// The members of the cycles of a [`ReportCycle`] that come from one site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CycleMember {
+    /// Index into [`Report::sites`] (an indirect site).
+    pub site: usize,
+    /// Bytes of these members, over all the entry's cycles.
+    pub bytes: u64,
+    /// Blocks of these members, over all the entry's cycles.
+    pub blocks: u64,
+}
+
+/// What one suppression hid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportSuppression {
+    /// The suppression, as in the file.
+    pub suppression: Suppression,
+    /// The live memory it hid: the blocks it matched, and the unreachable blocks only
+    /// they lead to.
+    pub hidden: Amount,
+}
+
+/// The report's headline numbers. Everything is after suppressions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Summary {
-    /// Live at exit, runtime excluded: the leak candidates.
+    /// Live at exit, runtime excluded: without a scan, the leak candidates; with one,
+    /// `definite + indirect + reachable`.
     pub live_at_exit: Amount,
-    /// Live at exit and held by the runtime on purpose.
+    /// Live at exit and held by the runtime on purpose (with a scan: only unreachable
+    /// blocks std allocated for itself, and what only they point to).
     pub runtime: Amount,
     /// Every allocation over the run.
     pub total_allocated: Amount,
@@ -116,115 +205,60 @@ pub struct Summary {
     pub peak_live: Amount,
     /// Allocations the tracker let through unrecorded: the counts may be low by these.
     pub untracked_allocs: u64,
+    /// Definitely lost (zero without a scan).
+    pub definite: Amount,
+    /// Indirectly lost, cycles included (zero without a scan).
+    pub indirect: Amount,
+    /// Still reachable at exit: not leaks (zero without a scan).
+    pub reachable: Amount,
+    /// Cycles that no other lost block points to (zero without a scan).
+    pub cycles: u64,
+    /// Hidden by suppressions, all of them together.
+    pub suppressed: Amount,
 }
 
-/// An analysed profile: what was live at exit, by trimmed stack.
+/// An analysed profile: what was live at exit, by kind and trimmed stack.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub(crate) program: ProgramInfo,
     pub(crate) profile_path: PathBuf,
     pub(crate) reason: Option<String>,
+    pub(crate) reachability: Option<Reachability>,
     pub(crate) summary: Summary,
     pub(crate) sites: Vec<ReportSite>,
+    pub(crate) cycles: Vec<ReportCycle>,
+    pub(crate) suppressed: Vec<ReportSuppression>,
 }
 
 impl Report {
-    /// Classifies and aggregates.
-    ///
-    /// Every live block is summed into its site; each site's stack is expanded, trimmed
-    /// and classified (see the `stack` rules in the crate docs); sites with equal kind and
-    /// trimmed stack are merged. Sites are sorted by bytes, then blocks, biggest first,
-    /// then by stack. Never panics.
-    #[must_use]
-    pub fn build(profile: &Profile, program: ProgramInfo) -> Self {
-        let sites = profile.sites();
-        let mut live_by_site = vec![Amount::default(); sites.len()];
-        for block in profile.live() {
-            let slot = profile
-                .site_position(block.site)
-                .and_then(|index| live_by_site.get_mut(index));
-            if let Some(amount) = slot {
-                amount.add(Amount::new(block.size, 1));
-            }
-        }
-
-        let mut groups: HashMap<(SiteKind, Vec<StackEntry>), Amount> = HashMap::new();
-        for (site, amount) in sites.iter().zip(&live_by_site) {
-            if amount.blocks == 0 {
-                continue;
-            }
-            let analysed = analyse_site(profile, site);
-            let kind = if analysed.runtime {
-                SiteKind::Runtime
-            } else {
-                SiteKind::LiveAtExit
-            };
-            groups
-                .entry((kind, analysed.stack))
-                .or_default()
-                .add(*amount);
-        }
-
-        let mut summary = Summary {
-            total_allocated: Amount::new(
-                profile.totals().allocated_bytes,
-                profile.totals().allocated_blocks,
-            ),
-            peak_live: Amount::new(
-                profile.totals().peak_live_bytes,
-                profile.totals().peak_live_blocks,
-            ),
-            untracked_allocs: profile.totals().untracked_allocs,
-            ..Summary::default()
-        };
-        let mut report_sites: Vec<ReportSite> = groups
-            .into_iter()
-            .map(|((kind, stack), amount)| {
-                match kind {
-                    SiteKind::LiveAtExit => summary.live_at_exit.add(amount),
-                    SiteKind::Runtime => summary.runtime.add(amount),
-                }
-                ReportSite {
-                    kind,
-                    bytes: amount.bytes,
-                    blocks: amount.blocks,
-                    stack,
-                }
-            })
-            .collect();
-        report_sites.sort_by(|a, b| {
-            b.bytes
-                .cmp(&a.bytes)
-                .then(b.blocks.cmp(&a.blocks))
-                .then_with(|| a.stack.cmp(&b.stack))
-                .then(a.kind.cmp(&b.kind))
-        });
-
-        Self {
-            program,
-            profile_path: profile.path().to_owned(),
-            reason: profile.reason().map(str::to_owned),
-            summary,
-            sites: report_sites,
-        }
-    }
-
-    /// Whether any non-runtime block was live at exit.
+    /// Whether leaks remain after suppressions: definite or indirect bytes with a scan,
+    /// live-at-exit bytes (runtime excluded) without one.
     #[must_use]
     pub fn has_leaks(&self) -> bool {
-        self.summary.live_at_exit.bytes > 0
+        self.leaked_bytes() > 0
     }
 
-    /// Leaked bytes: live at exit, runtime excluded.
+    /// Leaked bytes after suppressions: definite + indirect with a scan, live at exit
+    /// (runtime excluded) without one.
     #[must_use]
     pub fn leaked_bytes(&self) -> u64 {
-        self.summary.live_at_exit.bytes
+        self.leaked().bytes
     }
 
-    /// Leaked blocks: live at exit, runtime excluded.
+    /// Leaked blocks, as [`leaked_bytes`](Self::leaked_bytes).
     #[must_use]
     pub fn leaked_blocks(&self) -> u64 {
-        self.summary.live_at_exit.blocks
+        self.leaked().blocks
+    }
+
+    fn leaked(&self) -> Amount {
+        if self.reachability.is_some() {
+            let mut leaked = self.summary.definite;
+            leaked.add(self.summary.indirect);
+            leaked
+        } else {
+            self.summary.live_at_exit
+        }
     }
 
     /// The program the report is about.
@@ -245,17 +279,55 @@ impl Report {
         &self.summary
     }
 
-    /// Every site live at exit, runtime ones included, biggest first.
+    /// The profile's reachability scan; `None` when it has none (kinds are then
+    /// [`SiteKind::LiveAtExit`] and [`SiteKind::Runtime`] only).
+    #[must_use]
+    pub fn reachability(&self) -> Option<&Reachability> {
+        self.reachability.as_ref()
+    }
+
+    /// Every site live at exit, of every kind, runtime ones included, biggest first;
+    /// suppressed blocks are not in them.
     #[must_use]
     pub fn sites(&self) -> &[ReportSite] {
         &self.sites
     }
 
-    /// The leak candidates only, biggest first.
+    /// The leaks only ([`SiteKind::is_leak`]), biggest first.
     pub fn leak_sites(&self) -> impl Iterator<Item = &ReportSite> {
-        self.sites
-            .iter()
-            .filter(|site| site.kind == SiteKind::LiveAtExit)
+        self.sites.iter().filter(|site| site.kind.is_leak())
+    }
+
+    /// The sites of one kind, biggest first.
+    pub fn sites_of(&self, kind: SiteKind) -> impl Iterator<Item = &ReportSite> {
+        self.sites.iter().filter(move |site| site.kind == kind)
+    }
+
+    /// The cycles no other lost block points to, grouped by their members' sites,
+    /// biggest first (empty without a scan).
+    #[must_use]
+    pub fn cycles(&self) -> &[ReportCycle] {
+        &self.cycles
+    }
+
+    /// Every suppression, in file order, with what it hid (possibly nothing).
+    #[must_use]
+    pub fn suppressed(&self) -> &[ReportSuppression] {
+        &self.suppressed
+    }
+
+    /// The bytes and blocks of one kind, after suppressions.
+    #[must_use]
+    pub fn amount_of(&self, kind: SiteKind) -> Amount {
+        let summary = &self.summary;
+        match kind {
+            SiteKind::LiveAtExit if self.reachability.is_some() => Amount::default(),
+            SiteKind::LiveAtExit => summary.live_at_exit,
+            SiteKind::Runtime => summary.runtime,
+            SiteKind::Definite => summary.definite,
+            SiteKind::Indirect => summary.indirect,
+            SiteKind::Reachable => summary.reachable,
+        }
     }
 
     /// Whether the profile was written on request rather than at exit, so "live at exit"
@@ -269,146 +341,26 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{leaky, on_main, profile};
-
-    fn build(profile: &Profile) -> Report {
-        Report::build(profile, ProgramInfo::from_profile(profile))
-    }
-
-    fn first_functions(report: &Report) -> Vec<(&str, u64, u64, SiteKind)> {
-        report
-            .sites()
-            .iter()
-            .map(|site| {
-                (
-                    site.stack[0].function.as_str(),
-                    site.bytes,
-                    site.blocks,
-                    site.kind,
-                )
-            })
-            .collect()
-    }
+    use crate::testing::leaky;
 
     #[test]
-    fn fixture_is_classified_aggregated_and_sorted() {
-        let report = build(&leaky());
+    fn kinds_have_their_json_names() {
+        let names: Vec<&str> = SiteKind::ALL.iter().map(|kind| kind.as_str()).collect();
         assert_eq!(
-            first_functions(&report),
+            names,
             [
-                ("leaky::leak_some", 6400, 100, SiteKind::LiveAtExit),
-                ("leaky::leak_box", 4096, 1, SiteKind::LiveAtExit),
-                ("leaky::main", 1024, 1, SiteKind::Runtime),
-                ("std::rt::init", 48, 1, SiteKind::Runtime),
+                "definite",
+                "indirect",
+                "reachable",
+                "live_at_exit",
+                "runtime"
             ]
         );
-        let summary = report.summary();
-        assert_eq!(summary.live_at_exit, Amount::new(10_496, 101));
-        assert_eq!(summary.runtime, Amount::new(1072, 2));
-        assert_eq!(summary.total_allocated, Amount::new(20_000, 300));
-        assert_eq!(summary.peak_live, Amount::new(12_000, 120));
-        assert!(report.has_leaks());
-        assert_eq!(
-            (report.leaked_bytes(), report.leaked_blocks()),
-            (10_496, 101)
-        );
-        assert_eq!(report.leak_sites().count(), 2);
-        assert!(!report.written_on_request());
-        assert_eq!(report.profile_path(), Path::new("/fixtures/leaky.json"));
-    }
-
-    #[test]
-    fn sites_with_the_same_trimmed_stack_merge() {
-        let report = build(&profile(&[
-            (
-                &on_main(&[
-                    "alloc::alloc::alloc",
-                    "app::f @ /p/a.rs:3",
-                    "app::main @ /p/m.rs:1",
-                ]),
-                &[10, 20],
-            ),
-            (
-                &on_main(&[
-                    "__rustc::__rust_alloc",
-                    "alloc::raw_vec::finish_grow",
-                    "app::f @ /p/a.rs:3",
-                    "app::main @ /p/m.rs:1",
-                ]),
-                &[30],
-            ),
-            (
-                &on_main(&[
-                    "alloc::alloc::alloc",
-                    "app::f @ /p/a.rs:4",
-                    "app::main @ /p/m.rs:1",
-                ]),
-                &[5],
-            ),
-        ]));
-        assert_eq!(
-            first_functions(&report),
-            [
-                ("app::f", 60, 3, SiteKind::LiveAtExit),
-                ("app::f", 5, 1, SiteKind::LiveAtExit)
-            ]
-        );
-        assert_eq!(report.sites()[1].stack[0].line, Some(4));
-    }
-
-    #[test]
-    fn order_is_bytes_then_blocks_then_stack() {
-        let report = build(&profile(&[
-            (&["app::b"], &[50, 50]),
-            (&["app::c"], &[100]),
-            (&["app::a"], &[100]),
-            (&["app::z"], &[200]),
-            (&["app::nothing_live"], &[]),
-        ]));
-        let order: Vec<&str> = report
-            .sites()
-            .iter()
-            .map(|site| site.stack[0].function.as_str())
-            .collect();
-        assert_eq!(order, ["app::z", "app::b", "app::a", "app::c"]);
-    }
-
-    #[test]
-    fn same_stack_different_kind_stays_apart() {
-        let report = build(&profile(&[
-            (
-                &on_main(&["alloc::alloc::alloc", "std::io::stdio::_print", "app::main"]),
-                &[1024],
-            ),
-            (&on_main(&["alloc::alloc::alloc", "app::main"]), &[8]),
-        ]));
-        assert_eq!(
-            first_functions(&report),
-            [
-                ("app::main", 1024, 1, SiteKind::Runtime),
-                ("app::main", 8, 1, SiteKind::LiveAtExit)
-            ]
-        );
-        assert_eq!(report.sites()[0].stack, report.sites()[1].stack);
-    }
-
-    #[test]
-    fn only_runtime_memory_is_no_leak() {
-        let report = build(&profile(&[
-            (
-                &on_main(&[
-                    "alloc::alloc::alloc",
-                    "std::io::stdio::stdout::{{closure}}",
-                    "app::main",
-                ]),
-                &[1024],
-            ),
-            (&on_main(&["alloc::alloc::alloc", "app::main"]), &[]),
-        ]));
-        assert!(!report.has_leaks());
-        assert_eq!((report.leaked_bytes(), report.leaked_blocks()), (0, 0));
-        assert_eq!(report.summary().runtime, Amount::new(1024, 1));
-        assert_eq!(report.leak_sites().count(), 0);
+        for (slot, kind) in SiteKind::ALL.iter().enumerate() {
+            assert_eq!(kind.slot(), slot);
+        }
+        let leaks: Vec<bool> = SiteKind::ALL.iter().map(|kind| kind.is_leak()).collect();
+        assert_eq!(leaks, [true, true, false, true, false]);
     }
 
     #[test]

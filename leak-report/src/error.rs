@@ -1,11 +1,12 @@
-//! The one error type of the crate: what is wrong with a profile, and where.
+//! The one error type of the crate: what is wrong with a profile or a suppressions file,
+//! and where.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Why a profile could not be loaded, or a report not written.
+/// Why a profile or a suppressions file could not be loaded, or a report not written.
 ///
-/// Every variant names the profile file. The messages are lowercase, have no trailing
+/// Every variant names the file it is about: the profile, or the suppressions file. The messages are lowercase, have no trailing
 /// period and read well after "error: "; the CLI prints them with their source chain.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -155,6 +156,50 @@ pub enum Error {
         id: u64,
     },
 
+    /// A live block's `refs` names a block index past the end of `live`.
+    #[error(
+        "profile {} is inconsistent: live[{block}].refs[{position}] is block index {target}, \
+         but `live` has only {blocks} entries",
+        .path.display()
+    )]
+    DanglingRef {
+        /// The profile file.
+        path: PathBuf,
+        /// Index of the block in `live`.
+        block: usize,
+        /// Position of the bad index in its `refs`.
+        position: usize,
+        /// The out-of-range block index.
+        target: u64,
+        /// How many live blocks the profile has.
+        blocks: usize,
+    },
+
+    /// The suppressions file could not be read.
+    #[error("failed to read suppressions file {}", .path.display())]
+    SuppressionsIo {
+        /// The suppressions file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The suppressions file is not valid TOML, or not a valid list of suppressions.
+    #[error(
+        "suppressions file {} is invalid{}: {message}",
+        .path.display(),
+        .line.map(|line| format!(" at line {line}")).unwrap_or_default()
+    )]
+    InvalidSuppressions {
+        /// The suppressions file.
+        path: PathBuf,
+        /// The line of the problem (1-based), when known.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+
     /// Rendering or writing the flamegraph failed.
     #[error("failed to write the flamegraph for profile {}", .path.display())]
     Flamegraph {
@@ -167,7 +212,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The profile file the error is about.
+    /// The file the error is about: the profile, or the suppressions file.
     #[must_use]
     pub fn path(&self) -> &Path {
         match self {
@@ -182,6 +227,9 @@ impl Error {
             | Self::DanglingFrame { path, .. }
             | Self::DanglingSite { path, .. }
             | Self::DuplicateSite { path, .. }
+            | Self::DanglingRef { path, .. }
+            | Self::SuppressionsIo { path, .. }
+            | Self::InvalidSuppressions { path, .. }
             | Self::Flamegraph { path, .. } => path,
         }
     }
@@ -245,6 +293,27 @@ mod tests {
                 path: path.clone(),
                 index: 1,
                 id: 0,
+            },
+            Error::DanglingRef {
+                path: path.clone(),
+                block: 1,
+                position: 0,
+                target: 9,
+                blocks: 2,
+            },
+            Error::SuppressionsIo {
+                path: path.clone(),
+                source: io::Error::other("boom"),
+            },
+            Error::InvalidSuppressions {
+                path: path.clone(),
+                line: Some(3),
+                message: "x".into(),
+            },
+            Error::InvalidSuppressions {
+                path: path.clone(),
+                line: None,
+                message: "x".into(),
             },
             Error::Flamegraph {
                 path: path.clone(),

@@ -1,4 +1,5 @@
-//! The live-at-exit flamegraph: leak candidates' bytes by stack, drawn by `inferno`.
+//! Flamegraphs of live memory by stack, drawn by `inferno`: everything live at exit
+//! but the runtime's, or one kind (definite, indirect, ...).
 
 use std::collections::BTreeMap;
 use std::io;
@@ -6,10 +7,10 @@ use std::io;
 use inferno::flamegraph::color::{BasicPalette, Palette};
 use inferno::flamegraph::{self, Options};
 
-use crate::analysis::Report;
+use crate::analysis::{Report, ReportSite, SiteKind};
 use crate::error::Error;
+use crate::format::thousands;
 use crate::stack::StackEntry;
-use crate::text::thousands;
 
 /// The largest total count handed to inferno, which sums counts in a `u64` (overflowing
 /// on hostile sizes) and places boxes with `f64`s.
@@ -19,30 +20,88 @@ const MAX_TOTAL: u64 = 1 << 52;
 const TITLE: &str = "Live at exit";
 
 impl Report {
-    /// live-at-exit flamegraph SVG: the bytes of the leak candidates (runtime excluded) by
-    /// stack, `main` at the bottom, the allocating function on top. Frames are function
-    /// names only, so sites that differ only in line numbers share a box. The output is
-    /// the same for the same report. With nothing live at exit, a small SVG that says so.
+    /// live-at-exit flamegraph SVG: the bytes of every site live at exit except the
+    /// runtime's (so with a scan: definite, indirect and still reachable) by stack, `main`
+    /// at the bottom, the allocating function on top. Frames are function names only, so
+    /// sites that differ only in line numbers share a box. The output is the same for the
+    /// same report. With nothing live at exit, a small SVG that says so.
     ///
     /// # Errors
     /// Write errors, as [`Error::Flamegraph`].
     pub fn write_live_flamegraph(&self, out: &mut dyn io::Write) -> Result<(), Error> {
+        let live = self.summary().live_at_exit;
+        let subtitle = format!(
+            "{}: {} bytes in {} blocks live at exit, runtime excluded",
+            self.program().name(),
+            thousands(live.bytes),
+            thousands(live.blocks),
+        );
+        let (lines, scale) = self.folded_live();
+        self.draw(TITLE, subtitle, "nothing live at exit", &lines, scale, out)
+    }
+
+    /// The flamegraph SVG of one kind's bytes (e.g. [`SiteKind::Definite`]), drawn as
+    /// [`write_live_flamegraph`](Self::write_live_flamegraph) draws all of them. With
+    /// nothing of that kind, a small SVG that says so.
+    ///
+    /// # Errors
+    /// Write errors, as [`Error::Flamegraph`].
+    pub fn write_kind_flamegraph(
+        &self,
+        kind: SiteKind,
+        out: &mut dyn io::Write,
+    ) -> Result<(), Error> {
+        let (title, what) = match kind {
+            SiteKind::Definite => ("Definitely lost", "definitely lost"),
+            SiteKind::Indirect => ("Indirectly lost", "indirectly lost"),
+            SiteKind::Reachable => ("Still reachable", "still reachable at exit"),
+            SiteKind::LiveAtExit => (TITLE, "live at exit, runtime excluded"),
+            SiteKind::Runtime => ("Held by the runtime", "held by the Rust runtime"),
+        };
+        let amount = self.amount_of(kind);
+        let subtitle = format!(
+            "{}: {} bytes in {} blocks {what}",
+            self.program().name(),
+            thousands(amount.bytes),
+            thousands(amount.blocks),
+        );
+        let (lines, scale) = self.folded(|site| site.kind == kind);
+        let empty = format!("nothing {what}");
+        self.draw(title, subtitle, &empty, &lines, scale, out)
+    }
+
+    /// The kinds worth a flamegraph of their own: those with bytes, leaks first
+    /// (definite, indirect, reachable, or live at exit without a scan). Runtime memory is
+    /// never one of them.
+    #[must_use]
+    pub fn flamegraph_kinds(&self) -> Vec<SiteKind> {
+        SiteKind::ALL
+            .into_iter()
+            .filter(|&kind| kind != SiteKind::Runtime && self.amount_of(kind).bytes > 0)
+            .collect()
+    }
+
+    fn draw(
+        &self,
+        title: &str,
+        subtitle: String,
+        empty: &str,
+        lines: &[String],
+        scale: u64,
+        out: &mut dyn io::Write,
+    ) -> Result<(), Error> {
         let wrap = |source| Error::Flamegraph {
             path: self.profile_path().to_owned(),
             source,
         };
-        let (lines, scale) = self.folded_live();
         if lines.is_empty() {
-            return out.write_all(empty_svg().as_bytes()).map_err(wrap);
+            return out
+                .write_all(empty_svg(title, empty).as_bytes())
+                .map_err(wrap);
         }
         let mut options = Options::default();
-        options.title = TITLE.to_owned();
-        options.subtitle = Some(format!(
-            "{}: {} bytes in {} blocks live at exit, runtime excluded",
-            self.program().name(),
-            thousands(self.leaked_bytes()),
-            thousands(self.leaked_blocks()),
-        ));
+        options.title = title.to_owned();
+        options.subtitle = Some(subtitle);
         options.colors = Palette::Basic(BasicPalette::Mem);
         options.count_name = "bytes".to_owned();
         // Colours from a hash of the name, not from a generator whose state carries over
@@ -54,12 +113,21 @@ impl Report {
             .map_err(wrap)
     }
 
-    /// Folded stacks of the leak candidates, `outer;...;inner bytes`, sorted (inferno's
-    /// `from_lines` wants them sorted), equal stacks merged; and the scale the byte counts
-    /// were divided by, 1 unless their total is beyond [`MAX_TOTAL`].
+    /// [`folded`](Self::folded) for everything live but the runtime's.
     pub(crate) fn folded_live(&self) -> (Vec<String>, u64) {
+        self.folded(|site| site.kind != SiteKind::Runtime)
+    }
+
+    /// Folded stacks of the sites `keep` accepts, `outer;...;inner bytes`, sorted
+    /// (inferno's `from_lines` wants them sorted), equal stacks merged; and the scale the
+    /// byte counts were divided by, 1 unless their total is beyond [`MAX_TOTAL`].
+    pub(crate) fn folded(&self, keep: impl Fn(&ReportSite) -> bool) -> (Vec<String>, u64) {
         let mut folded: BTreeMap<String, u64> = BTreeMap::new();
-        for site in self.leak_sites().filter(|site| site.bytes > 0) {
+        for site in self
+            .sites()
+            .iter()
+            .filter(|site| site.bytes > 0 && keep(site))
+        {
             let stack: Vec<String> = site.stack.iter().rev().map(frame_name).collect();
             let bytes = folded.entry(stack.join(";")).or_default();
             *bytes = bytes.saturating_add(site.bytes);
@@ -90,7 +158,7 @@ fn frame_name(entry: &StackEntry) -> String {
 }
 
 /// A valid SVG that says there is nothing to draw (inferno refuses empty input).
-fn empty_svg() -> String {
+fn empty_svg(title: &str, message: &str) -> String {
     format!(
         concat!(
             "<?xml version=\"1.0\" standalone=\"no\"?>\n",
@@ -100,10 +168,10 @@ fn empty_svg() -> String {
             "<text x=\"600\" y=\"30\" text-anchor=\"middle\" font-family=\"monospace\" ",
             "font-size=\"17\">{}</text>\n",
             "<text x=\"600\" y=\"62\" text-anchor=\"middle\" font-family=\"monospace\" ",
-            "font-size=\"12\">nothing live at exit</text>\n",
+            "font-size=\"12\">{}</text>\n",
             "</svg>\n",
         ),
-        TITLE
+        title, message
     )
 }
 

@@ -5,7 +5,8 @@ use std::io;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::analysis::{Amount, Report, ReportSite};
+use crate::analysis::{Amount, Report, ReportCycle, ReportSite, ReportSuppression, SiteKind};
+use crate::profile::Reachability;
 use crate::stack::StackEntry;
 
 /// The `format` value of `report.json`.
@@ -24,7 +25,8 @@ impl Report {
     }
 
     /// report.json, pretty-printed, with a trailing newline. Keys come in the documented
-    /// order (`format`, `version`, `program`, `summary`, `sites`), not sorted.
+    /// order (`format`, `version`, `program`, `summary`, `reachability`, `sites`,
+    /// `cycles`, `suppressed`), not sorted.
     ///
     /// # Errors
     /// Write errors.
@@ -36,6 +38,7 @@ impl Report {
     fn wire(&self) -> Wire<'_> {
         let program = self.program();
         let summary = self.summary();
+        let scanned = self.reachability().is_some();
         Wire {
             format: REPORT_FORMAT,
             version: REPORT_VERSION,
@@ -49,8 +52,16 @@ impl Report {
                 total_allocated: summary.total_allocated.into(),
                 peak_live: summary.peak_live.into(),
                 runtime: summary.runtime.into(),
+                definite: scanned.then(|| summary.definite.into()),
+                indirect: scanned.then(|| summary.indirect.into()),
+                reachable: scanned.then(|| summary.reachable.into()),
+                cycles: scanned.then_some(summary.cycles),
+                suppressed: summary.suppressed.into(),
             },
+            reachability: self.reachability().map(WireReachability::from),
             sites: self.sites().iter().map(WireSite::from).collect(),
+            cycles: self.cycles().iter().map(WireCycle::from).collect(),
+            suppressed: self.suppressed().iter().map(WireSuppressed::from).collect(),
         }
     }
 }
@@ -62,7 +73,10 @@ struct Wire<'a> {
     version: u64,
     program: WireProgram<'a>,
     summary: WireSummary,
+    reachability: Option<WireReachability>,
     sites: Vec<WireSite<'a>>,
+    cycles: Vec<WireCycle>,
+    suppressed: Vec<WireSuppressed<'a>>,
 }
 
 #[derive(Serialize)]
@@ -78,6 +92,32 @@ struct WireSummary {
     total_allocated: WireAmount,
     peak_live: WireAmount,
     runtime: WireAmount,
+    definite: Option<WireAmount>,
+    indirect: Option<WireAmount>,
+    reachable: Option<WireAmount>,
+    cycles: Option<u64>,
+    suppressed: WireAmount,
+}
+
+#[derive(Serialize)]
+struct WireReachability {
+    complete: bool,
+    threads: u64,
+    root_bytes: u64,
+    bytes_scanned: u64,
+    scan_ns: u64,
+}
+
+impl From<&Reachability> for WireReachability {
+    fn from(scan: &Reachability) -> Self {
+        Self {
+            complete: scan.complete,
+            threads: scan.threads,
+            root_bytes: scan.root_bytes,
+            bytes_scanned: scan.bytes_scanned,
+            scan_ns: scan.scan_ns,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -100,6 +140,9 @@ struct WireSite<'a> {
     kind: &'static str,
     bytes: u64,
     blocks: u64,
+    /// Only on indirect sites.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    in_cycles: Option<WireAmount>,
     stack: Vec<WireEntry<'a>>,
 }
 
@@ -109,7 +152,66 @@ impl<'a> From<&'a ReportSite> for WireSite<'a> {
             kind: site.kind.as_str(),
             bytes: site.bytes,
             blocks: site.blocks,
+            in_cycles: (site.kind == SiteKind::Indirect).then(|| site.in_cycles.into()),
             stack: site.stack.iter().map(WireEntry::from).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WireCycle {
+    count: u64,
+    bytes: u64,
+    blocks: u64,
+    members: Vec<WireMember>,
+}
+
+#[derive(Serialize)]
+struct WireMember {
+    site: usize,
+    bytes: u64,
+    blocks: u64,
+}
+
+impl From<&ReportCycle> for WireCycle {
+    fn from(cycle: &ReportCycle) -> Self {
+        Self {
+            count: cycle.count,
+            bytes: cycle.bytes,
+            blocks: cycle.blocks,
+            members: cycle
+                .members
+                .iter()
+                .map(|member| WireMember {
+                    site: member.site,
+                    bytes: member.bytes,
+                    blocks: member.blocks,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WireSuppressed<'a> {
+    function: &'a str,
+    kind: Option<&'static str>,
+    reason: Option<&'a str>,
+    line: usize,
+    bytes: u64,
+    blocks: u64,
+}
+
+impl<'a> From<&'a ReportSuppression> for WireSuppressed<'a> {
+    fn from(entry: &'a ReportSuppression) -> Self {
+        let suppression = &entry.suppression;
+        Self {
+            function: &suppression.function,
+            kind: suppression.kind.map(SiteKind::as_str),
+            reason: suppression.reason.as_deref(),
+            line: suppression.line,
+            bytes: entry.hidden.bytes,
+            blocks: entry.hidden.blocks,
         }
     }
 }

@@ -1,17 +1,19 @@
 //! Reads `alloc-tracker` profiles and renders leak reports.
 //!
 //! `cargo memleak` runs a program under the tracker, which writes a profile
-//! (`docs/profile-format.md`) at exit. This crate loads it, decides which of the blocks
-//! still allocated at exit are the program's (leak candidates) and which the Rust runtime
-//! keeps on purpose, groups them by call stack and renders the result as text for people,
-//! `report.json` for CI (`docs/report-json.md`) and an SVG flamegraph.
+//! (`docs/profile-format.md`) at exit. This crate loads it, decides what each block still
+//! allocated at exit is (definitely lost, indirectly lost, in a cycle, still reachable, or
+//! the Rust runtime's own), groups the blocks by kind and call stack, hides what the
+//! suppressions of a `memleak.toml` match, and renders the result as text for people,
+//! `report.json` for CI (`docs/report-json.md`) and SVG flamegraphs.
 //!
 //! ```no_run
-//! use leak_report::{ProgramInfo, Report, TextOptions, load_profile};
+//! use leak_report::{ProgramInfo, Report, Suppressions, TextOptions, load_profile};
 //!
 //! let profile = load_profile("target/memleak/leaky/profile.json".as_ref())?;
+//! let suppressions = Suppressions::load("memleak.toml".as_ref())?;
 //! let program = ProgramInfo { exit_code: Some(0), ..ProgramInfo::from_profile(&profile) };
-//! let report = Report::build(&profile, program);
+//! let report = Report::build_with(&profile, program, &suppressions);
 //! report.write_text(&mut std::io::stdout().lock(), &TextOptions::default())?;
 //! if report.has_leaks() {
 //!     eprintln!("{} bytes leaked", report.leaked_bytes());
@@ -24,8 +26,52 @@
 //! [`load_profile`] never panics, whatever the file holds. It rejects, with an [`Error`]
 //! naming the file: an unreadable or empty file, bad JSON (with line and column), a
 //! truncated file, another `format`, a newer `version`, a missing or mistyped field (named
-//! by its path, e.g. `sites[3].frames[1]`), and references to frames or sites that do not
-//! exist. A loaded [`Profile`] is consistent, and [`Report::build`] never panics either.
+//! by its path, e.g. `sites[3].frames[1]`), references to frames or sites that do not
+//! exist, and reachability fields that do not hold together (a `reachable` flag missing
+//! from a block of a scanned profile or present without a scan, `refs` on a reachable
+//! block, a `refs` index out of range or naming a reachable block). A loaded [`Profile`]
+//! is consistent, and [`Report::build`] never panics either.
+//!
+//! # Kinds of live memory
+//!
+//! With a reachability scan ([`Profile::reachability`]), every block live at exit is one
+//! of (the `refs` of unreachable blocks make a graph; its strongly-connected components
+//! are found iteratively, in time linear in blocks and edges):
+//!
+//! - [`SiteKind::Definite`]: unreachable, and no unreachable block points to it;
+//! - [`SiteKind::Indirect`]: unreachable, and pointed to by an unreachable block. Every
+//!   member of a cycle is indirect (each is pointed to by the next), a block that points
+//!   to itself included;
+//! - [`SiteKind::Reachable`]: reachable from a root (statics, stacks, TLS): not a leak.
+//!
+//! A cycle of unreachable blocks that no unreachable block outside it points to is listed
+//! in [`Report::cycles`] (an `Rc` cycle: 50 pairs make 50 cycles of 2 indirect blocks). A
+//! cycle that something lost points to (a definite block, another cycle) is part of that
+//! leak, as in LeakSanitizer: its blocks are indirect and it is not listed on its own.
+//!
+//! Without a scan (older profiles), kinds are [`SiteKind::LiveAtExit`] and
+//! [`SiteKind::Runtime`], as before.
+//!
+//! # Runtime memory
+//!
+//! Some blocks are live at exit because std keeps them until the process ends: stdin's
+//! and stdout's buffers, the main thread's handle and name, the bookkeeping of a thread
+//! still running at exit, thread-local destructor lists, the saved arguments. A site is
+//! the runtime's when its stack (cut at start-up, untrimmed) has no code outside std (no
+//! program code at all), or passes through one of [`RUNTIME_HOLDERS`]. Without a scan,
+//! its blocks are [`SiteKind::Runtime`]. With a scan they are normally reachable, and
+//! reported as such; the rule is then only a fallback: an *unreachable* block of such a
+//! site is labelled [`SiteKind::Runtime`] rather than lost (a root the scan could not
+//! see), and so are the unreachable blocks that only such blocks point to. Runtime
+//! blocks are reported on one line and never count as leaks.
+//!
+//! # Suppressions
+//!
+//! [`Suppressions`] (from `memleak.toml`) hide live memory by a glob over the functions of
+//! a site's full stack, optionally for one kind only. A hidden unreachable block takes
+//! along the unreachable blocks that only hidden blocks lead to (what hangs off an
+//! accepted leak), never memory an unhidden leak also points to. [`Report::suppressed`]
+//! says what each suppression hid; everything else in the report is after suppressions.
 //!
 //! # Stacks
 //!
@@ -38,43 +84,47 @@
 //! implemented for std, primitive or generic types), keeping at least one entry. See
 //! [`is_plumbing`] and [`is_startup`].
 //!
-//! # Runtime memory
-//!
-//! Some blocks are live at exit because std keeps them until the process ends: stdin's
-//! and stdout's buffers, the main thread's handle and name, the bookkeeping of a thread
-//! still running at exit, thread-local destructor lists, the saved arguments. A site is
-//! [`SiteKind::Runtime`] when its stack (cut at start-up, untrimmed) has no code outside
-//! std (no program code at all), or passes through one of [`RUNTIME_HOLDERS`]. Runtime
-//! blocks are reported on one line and never count as leaks.
-//!
 //! # Outputs
 //!
 //! Live blocks are grouped by kind and trimmed stack (function, file and line of every
 //! entry), biggest bytes first, then blocks, then stack: the outputs are deterministic.
-//! [`Report::write_text`], [`Report::to_json`] / [`Report::write_json`] and
-//! [`Report::write_live_flamegraph`] render them.
+//! [`Report::write_text`], [`Report::to_json`] / [`Report::write_json`],
+//! [`Report::write_live_flamegraph`] and [`Report::write_kind_flamegraph`] render them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod analysis;
+mod build;
+mod cycles;
 mod error;
 mod flamegraph;
+mod format;
+mod groups;
 mod json;
+mod kinds;
 mod load;
 mod profile;
+mod reach;
 mod runtime;
+mod sections;
 mod stack;
+mod suppress;
 #[cfg(test)]
 mod testing;
 mod text;
 
-pub use analysis::{Amount, ProgramInfo, Report, ReportSite, SiteKind, Summary};
+pub use analysis::{
+    Amount, CycleMember, ProgramInfo, Report, ReportCycle, ReportSite, ReportSuppression, SiteKind,
+    Summary,
+};
 pub use error::Error;
 pub use json::{REPORT_FORMAT, REPORT_VERSION};
 pub use load::{load_profile, parse_profile};
 pub use profile::{
-    Frame, LiveBlock, PROFILE_FORMAT, PROFILE_VERSION, Profile, Site, Symbol, Thread, Totals,
+    Frame, LiveBlock, PROFILE_FORMAT, PROFILE_VERSION, Profile, Reachability, Site, Symbol, Thread,
+    Totals,
 };
 pub use runtime::RUNTIME_HOLDERS;
 pub use stack::{StackEntry, UNKNOWN_FUNCTION, is_plumbing, is_plumbing_entry, is_startup};
+pub use suppress::{Suppression, Suppressions};
 pub use text::TextOptions;

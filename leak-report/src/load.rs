@@ -6,7 +6,8 @@
 //! newer version is rejected as such rather than for a field it lacks. The second
 //! deserializes the typed profile while tracking the path of the value being read, so
 //! that a missing or mistyped field is named (`sites[3].frames[1]`). Then every
-//! cross-reference is checked: frame indices, site ids.
+//! cross-reference is checked: frame indices, site ids, and the reachability fields (the
+//! `reach` module).
 
 use std::collections::HashMap;
 use std::fs;
@@ -18,13 +19,15 @@ use serde_json::error::Category;
 
 use crate::error::Error;
 use crate::profile::{PROFILE_FORMAT, PROFILE_VERSION, Profile, Raw};
+use crate::reach::validate_reachability;
 
 /// Loads and validates a profile.
 ///
 /// # Errors
 /// When the file is unreadable, not a profile, truncated or of a newer version, lacks a
-/// field the report needs or has one of the wrong type, or refers to frames or sites that
-/// are not there. The error names the file.
+/// field the report needs or has one of the wrong type, refers to frames, sites or blocks
+/// that are not there, or has reachability fields that do not hold together (see
+/// [`Profile`]). The error names the file.
 pub fn load_profile(path: &Path) -> Result<Profile, Error> {
     let bytes = fs::read(path).map_err(|source| Error::Io {
         path: path.to_owned(),
@@ -47,7 +50,13 @@ pub fn parse_profile(path: &Path, bytes: &[u8]) -> Result<Profile, Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let raw: Raw = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|error| typed_error(path, &error))?;
+    profile_from_raw(path, raw)
+}
+
+/// Validates a body deserialized (or, in tests, built in memory) and makes it a profile.
+pub(crate) fn profile_from_raw(path: &Path, raw: Raw) -> Result<Profile, Error> {
     let site_index = validate(path, &raw)?;
+    validate_reachability(path, &raw)?;
     Ok(Profile::new(path.to_owned(), raw, site_index))
 }
 

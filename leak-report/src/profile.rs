@@ -3,8 +3,10 @@
 //!
 //! Required fields are the ones the report uses: `format`, `version`, `exe`, `args`,
 //! `totals.{allocated,peak_live}_{bytes,blocks}`, `frames[].ip`, `sites[].id`,
-//! `sites[].frames`, `live[].size` and `live[].site`. Every other documented field defaults
-//! to zero or empty when absent; unknown fields are ignored.
+//! `sites[].frames`, `live[].size` and `live[].site`, and `live[].reachable` when the
+//! profile has a `reachability` scan. Every other documented field defaults to zero or
+//! empty when absent (`reachability.scanned` and `.complete` to `true`); unknown fields
+//! are ignored.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -141,6 +143,58 @@ pub struct LiveBlock {
     /// Tracker id of the allocating thread.
     #[serde(default)]
     pub thread: u64,
+    /// Reachable from a root at exit, when the profile has a [`Reachability`] scan; `None`
+    /// without one.
+    #[serde(default)]
+    pub reachable: Option<bool>,
+    /// Only on unreachable blocks: indices into [`Profile::live`] of the unreachable blocks
+    /// this one points to (itself included if it does). Empty otherwise.
+    #[serde(default)]
+    pub refs: Vec<u64>,
+}
+
+/// The heap scan made at exit (`reachability` in the profile): with it, every live block
+/// says whether it is reachable, and unreachable ones which unreachable blocks they point
+/// to.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct Reachability {
+    /// Whether a scan was made; `false` reads as no scan. Defaults to `true`.
+    #[serde(default = "yes")]
+    pub scanned: bool,
+    /// Nanoseconds the scan took.
+    #[serde(default)]
+    pub scan_ns: u64,
+    /// Bytes of roots scanned (writable data of modules, stacks, TLS, registers).
+    #[serde(default)]
+    pub root_bytes: u64,
+    /// Bytes of live blocks scanned.
+    #[serde(default)]
+    pub bytes_scanned: u64,
+    /// Threads whose stacks were scanned.
+    #[serde(default)]
+    pub threads: u64,
+    /// `false` when some root could not be read: unreachable blocks may be reachable after
+    /// all. Defaults to `true`.
+    #[serde(default = "yes")]
+    pub complete: bool,
+}
+
+impl Default for Reachability {
+    fn default() -> Self {
+        Self {
+            scanned: true,
+            scan_ns: 0,
+            root_bytes: 0,
+            bytes_scanned: 0,
+            threads: 0,
+            complete: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The typed body, as serde reads it.
@@ -161,12 +215,16 @@ pub(crate) struct Raw {
     pub(crate) frames: Vec<Frame>,
     pub(crate) sites: Vec<Site>,
     pub(crate) live: Vec<LiveBlock>,
+    #[serde(default)]
+    pub(crate) reachability: Option<Reachability>,
 }
 
 /// A loaded and validated profile.
 ///
 /// Every frame index of every site is in range, site ids are unique and every live block
-/// names an existing site.
+/// names an existing site. With a [`Reachability`] scan, every block says whether it is
+/// reachable, and every `refs` index names an unreachable block; without one, no block
+/// has `reachable` or `refs`.
 #[derive(Debug, Clone)]
 pub struct Profile {
     path: PathBuf,
@@ -242,6 +300,12 @@ impl Profile {
     #[must_use]
     pub fn live(&self) -> &[LiveBlock] {
         &self.raw.live
+    }
+    /// The reachability scan, when one was made (`reachability` present, not `null`, and
+    /// `scanned` not `false`): then every live block has [`LiveBlock::reachable`].
+    #[must_use]
+    pub fn reachability(&self) -> Option<&Reachability> {
+        self.raw.reachability.as_ref().filter(|scan| scan.scanned)
     }
     /// The site with this id.
     #[must_use]

@@ -1,6 +1,8 @@
 //! Which live memory the Rust runtime keeps on purpose until exit (stdout's buffer, the
 //! main thread's handle, thread-local bookkeeping, the saved arguments): such blocks are
-//! reported as `runtime`, never as leaks.
+//! reported as `runtime`, never as leaks. With a reachability scan they are normally
+//! reachable and reported so; the rule then labels only the unreachable ones (see the
+//! `kinds` module).
 //!
 //! A stack, cut at the runtime's start-up but not yet trimmed of its plumbing, is the
 //! runtime's when

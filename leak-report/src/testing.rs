@@ -88,3 +88,124 @@ pub(crate) const MAIN_STARTUP: &[&str] = &[
 pub(crate) fn on_main<'a>(frames: &[&'a str]) -> Vec<&'a str> {
     frames.iter().chain(MAIN_STARTUP).copied().collect()
 }
+
+/// A live block of a scanned profile: its site's index, size, whether it is reachable,
+/// and its `refs`.
+pub(crate) type ScanBlock<'a> = (usize, u64, bool, &'a [u64]);
+
+/// The JSON of a scanned profile: site `i` has the frames `sites[i]` (innermost first, see
+/// [`frame`]); every block is one of `blocks`. Unreachable blocks carry their `refs`.
+pub(crate) fn scanned_json(sites: &[&[&str]], blocks: &[ScanBlock<'_>]) -> Value {
+    let mut frames = Vec::new();
+    let mut site_values = Vec::new();
+    for (id, descriptions) in sites.iter().enumerate() {
+        let mut indices = Vec::new();
+        for description in *descriptions {
+            indices.push(frames.len());
+            frames.push(frame(0x1000 + 0x10 * frames.len() as u64, description));
+        }
+        site_values.push(json!({"id": id, "frames": indices}));
+    }
+    let live: Vec<Value> = blocks
+        .iter()
+        .map(|&(site, size, reachable, refs)| {
+            if reachable {
+                json!({"size": size, "site": site, "reachable": true})
+            } else {
+                json!({"size": size, "site": site, "reachable": false, "refs": refs})
+            }
+        })
+        .collect();
+    let total: u64 = blocks.iter().map(|block| block.1).sum();
+    json!({
+        "format": "memleak-profile",
+        "version": 1,
+        "exe": "/bin/prog",
+        "args": ["/bin/prog"],
+        "totals": {
+            "allocated_bytes": total, "allocated_blocks": live.len(),
+            "peak_live_bytes": total, "peak_live_blocks": live.len(),
+        },
+        "frames": frames,
+        "sites": site_values,
+        "live": live,
+        "reachability": {"scanned": true, "scan_ns": 1000, "root_bytes": 4096,
+                         "bytes_scanned": total, "threads": 1, "complete": true},
+    })
+}
+
+/// [`scanned_json`], loaded.
+pub(crate) fn scanned(sites: &[&[&str]], blocks: &[ScanBlock<'_>]) -> Profile {
+    let document = scanned_json(sites, blocks);
+    parse_profile(Path::new("/scanned.json"), document.to_string().as_bytes())
+        .expect("scanned profile loads")
+}
+
+/// A scanned profile built in memory, without JSON: a chain of `chain` unreachable blocks
+/// (site 0, 16 bytes each, block `i` pointing to `i + 1`), then `pairs` two-block cycles
+/// (site 1, 8 bytes each), then one reachable block (site 2, 1 byte).
+pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
+    use crate::profile::{Frame, LiveBlock, Raw, Reachability, Site, Symbol, Totals};
+    let frames = ["app::chain", "app::pairs", "app::root"]
+        .iter()
+        .zip(0_u64..)
+        .map(|(function, ip)| Frame {
+            ip: 0x1000 + ip,
+            symbols: vec![Symbol {
+                function: Some((*function).to_owned()),
+                file: Some("/app/src/main.rs".to_owned()),
+                line: Some(ip + 1),
+            }],
+        })
+        .collect();
+    let sites = (0..3)
+        .map(|id| Site {
+            id,
+            frames: vec![id],
+            ..Site::default()
+        })
+        .collect();
+    let unreachable = |site: u64, size: u64, refs: Vec<u64>| LiveBlock {
+        size,
+        site,
+        reachable: Some(false),
+        refs,
+        ..LiveBlock::default()
+    };
+    let mut live = Vec::with_capacity(chain + 2 * pairs + 1);
+    for index in 0..chain as u64 {
+        let next = index + 1;
+        let refs = if next < chain as u64 {
+            vec![next]
+        } else {
+            Vec::new()
+        };
+        live.push(unreachable(0, 16, refs));
+    }
+    for _ in 0..pairs {
+        let first = live.len() as u64;
+        live.push(unreachable(1, 8, vec![first + 1]));
+        live.push(unreachable(1, 8, vec![first]));
+    }
+    live.push(LiveBlock {
+        size: 1,
+        site: 2,
+        reachable: Some(true),
+        ..LiveBlock::default()
+    });
+    let raw = Raw {
+        version: 1,
+        pid: 1,
+        exe: "/app/target/debug/app".to_owned(),
+        args: Vec::new(),
+        reason: Some("exit".to_owned()),
+        elapsed_ns: 0,
+        totals: Totals::default(),
+        threads: Vec::new(),
+        frames,
+        sites,
+        live,
+        reachability: Some(Reachability::default()),
+    };
+    crate::load::profile_from_raw(Path::new("/big.json"), raw).expect("big profile is valid")
+}

@@ -1,21 +1,26 @@
-//! The text report, for people: a header, the headline numbers, then the leak candidates
-//! biggest first with their stacks.
+//! The text report, for people: a header with the headline numbers, then the leaks
+//! biggest first with their stacks (with a reachability scan, in the sections of the
+//! `sections` module); last, what each suppression hid.
 
 use std::io;
 use std::path::Path;
 
-use crate::analysis::{Amount, Report, ReportSite};
-use crate::stack::StackEntry;
+use crate::analysis::{Amount, Report, ReportSite, ReportSuppression, SiteKind};
+use crate::format::{Style, entry_line, more, plural};
+use crate::sections::scanned_sections;
 
 /// Text rendering options.
 #[derive(Debug, Clone)]
 pub struct TextOptions {
     /// ANSI colour: the numbers in bold.
     pub color: bool,
-    /// Sites shown; the rest are summed on one line.
+    /// Sites shown per section (and cycle entries, and member sites per cycle entry);
+    /// the rest are summed on one line.
     pub max_sites: usize,
     /// Frames shown per site; the rest are counted on one line.
     pub max_frames: usize,
+    /// List the still-reachable sites too, not just their total (with a scan).
+    pub show_reachable: bool,
 }
 
 impl Default for TextOptions {
@@ -24,6 +29,7 @@ impl Default for TextOptions {
             color: false,
             max_sites: 20,
             max_frames: 12,
+            show_reachable: false,
         }
     }
 }
@@ -51,37 +57,112 @@ pub(crate) fn render(
     options: &TextOptions,
     cwd: Option<&Path>,
 ) -> io::Result<()> {
-    let style = Style {
-        color: options.color,
+    let mut writer = Writer {
+        out,
+        options,
+        cwd,
+        style: Style {
+            color: options.color,
+        },
+        rank: 0,
     };
+    header(report, &mut writer)?;
+    if report.reachability().is_none() {
+        let sites = report
+            .sites_of(SiteKind::LiveAtExit)
+            .map(|site| (site, whole(site)));
+        writer.sites(None, sites)?;
+    } else {
+        scanned_sections(report, &mut writer)?;
+    }
+    let hid: Vec<&ReportSuppression> = report
+        .suppressed()
+        .iter()
+        .filter(|entry| entry.hidden.blocks > 0)
+        .collect();
+    if !hid.is_empty() {
+        writeln!(writer.out)?;
+    }
+    for entry in hid {
+        let suppression = &entry.suppression;
+        write!(
+            writer.out,
+            "suppressed by `{}`: {}",
+            suppression.function,
+            writer.style.amount(entry.hidden)
+        )?;
+        if let Some(kind) = suppression.kind {
+            write!(writer.out, " ({} only)", kind.as_str())?;
+        }
+        if let Some(reason) = &suppression.reason {
+            write!(writer.out, " - {reason}")?;
+        }
+        writeln!(writer.out)?;
+    }
+    Ok(())
+}
+
+/// The first lines: the program, the headline numbers, notes.
+fn header(report: &Report, writer: &mut Writer<'_>) -> io::Result<()> {
     let program = report.program();
     let exit = match program.exit_code {
         Some(code) => format!("exit code {code}"),
         None => "exit code not recorded".to_owned(),
     };
+    let out = &mut *writer.out;
+    let style = &writer.style;
     writeln!(out, "memleak report for {} ({exit})", program.name())?;
 
     let summary = report.summary();
-    let leak_sites = report.leak_sites().count();
-    if report.has_leaks() {
+    let sites = |kind| plural(report.sites_of(kind).count() as u64, "site", style);
+    let scan = report.reachability();
+    if scan.is_none() && report.has_leaks() {
         writeln!(
             out,
             "live at exit: {} from {}",
             style.amount(summary.live_at_exit),
-            plural(leak_sites as u64, "site", &style),
+            sites(SiteKind::LiveAtExit),
         )?;
-    } else {
+    } else if scan.is_none() {
         writeln!(
             out,
             "no leaks: nothing the program allocated was live at exit"
         )?;
-    }
-    if summary.runtime.blocks == 0 {
-        writeln!(out, "runtime: nothing held by the Rust runtime")?;
+    } else if report.has_leaks() {
+        writeln!(
+            out,
+            "definitely lost: {} from {}",
+            style.amount(summary.definite),
+            sites(SiteKind::Definite),
+        )?;
+        write!(
+            out,
+            "indirectly lost: {} from {}",
+            style.amount(summary.indirect),
+            sites(SiteKind::Indirect),
+        )?;
+        if summary.cycles > 0 {
+            write!(out, " ({})", plural(summary.cycles, "cycle", style))?;
+        }
+        writeln!(out)?;
     } else {
         writeln!(
             out,
+            "no leaks: nothing the program allocated was unreachable at exit"
+        )?;
+    }
+    if scan.is_none() && summary.runtime.blocks == 0 {
+        writeln!(out, "runtime: nothing held by the Rust runtime")?;
+    } else if scan.is_none() {
+        writeln!(
+            out,
             "runtime: {} held by the Rust runtime until exit, not leaks",
+            style.amount(summary.runtime),
+        )?;
+    } else if summary.runtime.blocks > 0 {
+        writeln!(
+            out,
+            "runtime: {} unreachable but allocated by std for itself, not leaks",
             style.amount(summary.runtime),
         )?;
     }
@@ -98,140 +179,78 @@ pub(crate) fn render(
              when it was written"
         )?;
     }
+    if scan.is_some_and(|scan| !scan.complete) {
+        writeln!(
+            out,
+            "note: the reachability scan was incomplete (some roots could not be read): some \
+             blocks reported lost may be reachable after all"
+        )?;
+    }
     if summary.untracked_allocs > 0 {
         writeln!(
             out,
             "note: {} went untracked; the counts may be low by that much",
-            plural(summary.untracked_allocs, "allocation", &style),
-        )?;
-    }
-
-    let mut hidden = Amount::default();
-    let mut hidden_sites = 0_u64;
-    for (rank, site) in report.leak_sites().enumerate() {
-        if rank >= options.max_sites {
-            hidden.bytes = hidden.bytes.saturating_add(site.bytes);
-            hidden.blocks = hidden.blocks.saturating_add(site.blocks);
-            hidden_sites += 1;
-            continue;
-        }
-        writeln!(out)?;
-        write_site(out, rank + 1, site, options, cwd, &style)?;
-    }
-    if hidden_sites > 0 {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "... {}: {}",
-            more(hidden_sites, "site"),
-            style.amount(hidden),
+            plural(summary.untracked_allocs, "allocation", style),
         )?;
     }
     Ok(())
 }
 
-fn write_site(
-    out: &mut dyn io::Write,
-    rank: usize,
-    site: &ReportSite,
-    options: &TextOptions,
-    cwd: Option<&Path>,
-    style: &Style,
-) -> io::Result<()> {
-    writeln!(
-        out,
-        "#{rank}  {}",
-        style.amount(Amount::new(site.bytes, site.blocks))
-    )?;
-    for entry in site.stack.iter().take(options.max_frames) {
-        writeln!(out, "    {}", entry_line(entry, cwd))?;
-    }
-    let hidden = site.stack.len().saturating_sub(options.max_frames);
-    if hidden > 0 {
-        writeln!(out, "    ... {}", more(hidden as u64, "frame"))?;
-    }
-    Ok(())
+/// A site's whole amount.
+pub(crate) fn whole(site: &ReportSite) -> Amount {
+    Amount::new(site.bytes, site.blocks)
 }
 
-/// `function  file:line`, `function  file`, `function`, or `??  0x55d4c3a2b1f0`.
-fn entry_line(entry: &StackEntry, cwd: Option<&Path>) -> String {
-    match (&entry.file, entry.line, entry.ip) {
-        (Some(file), Some(line), _) => {
-            format!("{}  {}:{line}", entry.function, shorten_path(file, cwd))
+/// The output and what every section needs.
+pub(crate) struct Writer<'a> {
+    pub(crate) out: &'a mut dyn io::Write,
+    pub(crate) options: &'a TextOptions,
+    pub(crate) cwd: Option<&'a Path>,
+    pub(crate) style: Style,
+    /// The number of the last entry written: entries are numbered across sections.
+    pub(crate) rank: usize,
+}
+
+impl Writer<'_> {
+    /// A section of sites, each with the amount to show, under `heading` if there are any.
+    pub(crate) fn sites<'s>(
+        &mut self,
+        heading: Option<&str>,
+        sites: impl Iterator<Item = (&'s ReportSite, Amount)>,
+    ) -> io::Result<()> {
+        let mut hidden = Amount::default();
+        let mut hidden_sites = 0_u64;
+        for (shown, (site, amount)) in sites.enumerate() {
+            if shown >= self.options.max_sites {
+                hidden.add(amount);
+                hidden_sites += 1;
+                continue;
+            }
+            if let (0, Some(heading)) = (shown, heading) {
+                writeln!(self.out)?;
+                writeln!(self.out, "{heading}")?;
+            }
+            writeln!(self.out)?;
+            self.rank += 1;
+            writeln!(self.out, "#{}  {}", self.rank, self.style.amount(amount))?;
+            for entry in site.stack.iter().take(self.options.max_frames) {
+                writeln!(self.out, "    {}", entry_line(entry, self.cwd))?;
+            }
+            let more_frames = site.stack.len().saturating_sub(self.options.max_frames);
+            if more_frames > 0 {
+                writeln!(self.out, "    ... {}", more(more_frames as u64, "frame"))?;
+            }
         }
-        (Some(file), None, _) => format!("{}  {}", entry.function, shorten_path(file, cwd)),
-        (None, _, Some(ip)) => format!("{}  {ip:#x}", entry.function),
-        (None, _, None) => entry.function.clone(),
-    }
-}
-
-/// Shortens a source path for display (see [`Report::write_text`]).
-pub(crate) fn shorten_path(file: &str, cwd: Option<&Path>) -> String {
-    if let Some(rest) = file.strip_prefix("/rustc/")
-        && let Some((_hash, tail)) = rest.split_once('/')
-    {
-        return tail.to_owned();
-    }
-    const REGISTRY: &str = "/registry/src/";
-    if let Some(at) = file.find(REGISTRY)
-        && let Some((_index, in_crate)) = file[at + REGISTRY.len()..].split_once('/')
-    {
-        return in_crate.to_owned();
-    }
-    if let Some(relative) = cwd.and_then(|cwd| Path::new(file).strip_prefix(cwd).ok())
-        && !relative.as_os_str().is_empty()
-    {
-        return relative.display().to_string();
-    }
-    file.to_owned()
-}
-
-/// `1,234,567`.
-pub(crate) fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
+        if hidden_sites > 0 {
+            writeln!(self.out)?;
+            writeln!(
+                self.out,
+                "... {}: {}",
+                more(hidden_sites, "site"),
+                self.style.amount(hidden)
+            )?;
         }
-        out.push(digit);
-    }
-    out
-}
-
-/// `1 block`, `2 blocks`, with the number styled.
-fn plural(count: u64, word: &str, style: &Style) -> String {
-    let suffix = if count == 1 { "" } else { "s" };
-    format!("{} {word}{suffix}", style.number(count))
-}
-
-/// `1 more frame`, `2 more frames`.
-fn more(count: u64, word: &str) -> String {
-    let suffix = if count == 1 { "" } else { "s" };
-    format!("{} more {word}{suffix}", thousands(count))
-}
-
-/// Bold numbers when colour is on.
-struct Style {
-    color: bool,
-}
-
-impl Style {
-    fn number(&self, value: u64) -> String {
-        if self.color {
-            format!("\x1b[1m{}\x1b[0m", thousands(value))
-        } else {
-            thousands(value)
-        }
-    }
-
-    /// `6,400 bytes in 100 blocks`.
-    fn amount(&self, amount: Amount) -> String {
-        format!(
-            "{} in {}",
-            plural(amount.bytes, "byte", self),
-            plural(amount.blocks, "block", self)
-        )
+        Ok(())
     }
 }
 
@@ -286,6 +305,7 @@ allocated: 20,000 bytes in 300 blocks over the run; peak live: 12,000 bytes in 1
             color: true,
             max_sites: 1,
             max_frames: 1,
+            show_reachable: false,
         };
         let out = text(&leaky_report(None), &options);
         let bold = |n: &str| format!("\x1b[1m{n}\x1b[0m");
@@ -382,82 +402,6 @@ allocated: 1,024 bytes in 1 block over the run; peak live: 1,024 bytes in 1 bloc
                 "\n#3  2,560 bytes in 40 blocks\n    leaky::leak_some  examples/leaky.rs:14\n"
             ),
             "{all}"
-        );
-    }
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(10_496), "10,496");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
-    }
-
-    #[test]
-    fn plural_and_color() {
-        assert_eq!(plural(1, "block", &Style { color: false }), "1 block");
-        assert_eq!(plural(2, "block", &Style { color: false }), "2 blocks");
-        assert_eq!(
-            Style { color: true }.amount(Amount::new(6400, 100)),
-            "\x1b[1m6,400\x1b[0m bytes in \x1b[1m100\x1b[0m blocks"
-        );
-    }
-
-    #[test]
-    fn paths_are_shortened() {
-        let cwd = Path::new("/home/me/proj");
-        assert_eq!(
-            shorten_path(
-                "/rustc/17067e9ac6d7e98f18d4b2e4d7c4a0b9ba2b3c9a/library/alloc/src/vec/mod.rs",
-                None
-            ),
-            "library/alloc/src/vec/mod.rs"
-        );
-        assert_eq!(
-            shorten_path(
-                "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/serde_json-1.0.154/src/de.rs",
-                Some(cwd)
-            ),
-            "serde_json-1.0.154/src/de.rs"
-        );
-        assert_eq!(
-            shorten_path("/home/me/proj/examples/leaky.rs", Some(cwd)),
-            "examples/leaky.rs"
-        );
-        assert_eq!(
-            shorten_path("/home/me/project2/a.rs", Some(cwd)),
-            "/home/me/project2/a.rs"
-        );
-        assert_eq!(
-            shorten_path("/elsewhere/a.rs", Some(cwd)),
-            "/elsewhere/a.rs"
-        );
-        assert_eq!(shorten_path("src/main.rs", None), "src/main.rs");
-    }
-
-    #[test]
-    fn entry_lines() {
-        let entry = |function: &str, file: Option<&str>, line, ip| StackEntry {
-            function: function.to_owned(),
-            file: file.map(str::to_owned),
-            line,
-            ip,
-        };
-        let cwd = Some(Path::new("/p"));
-        assert_eq!(
-            entry_line(&entry("a::b", Some("/p/src/x.rs"), Some(3), None), cwd),
-            "a::b  src/x.rs:3"
-        );
-        assert_eq!(
-            entry_line(&entry("a::b", Some("/p/src/x.rs"), None, None), cwd),
-            "a::b  src/x.rs"
-        );
-        assert_eq!(entry_line(&entry("a::b", None, None, None), cwd), "a::b");
-        assert_eq!(
-            entry_line(&entry("??", None, None, Some(0x55d4_c3a2)), cwd),
-            "??  0x55d4c3a2"
         );
     }
 }

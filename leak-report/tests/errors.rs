@@ -207,3 +207,54 @@ fn duplicate_site_id() {
         "{error:?}"
     );
 }
+
+/// The fixture with a reachability scan whose block 101 points to a block that is not
+/// there, or to a reachable one.
+#[test]
+fn bad_reachability_fields() {
+    let mut value: serde_json::Value = serde_json::from_str(LEAKY).unwrap();
+    value["reachability"] = serde_json::json!({"scanned": true, "complete": true});
+    let blocks = value["live"].as_array_mut().unwrap();
+    for block in blocks.iter_mut() {
+        block["reachable"] = serde_json::json!(false);
+    }
+    blocks[101]["refs"] = serde_json::json!([0, 103]);
+    let error = rejected(
+        value.to_string().as_bytes(),
+        &["live[101].refs[1] is block index 103", "only 103 entries"],
+    );
+    assert!(
+        matches!(
+            error,
+            Error::DanglingRef {
+                block: 101,
+                position: 1,
+                target: 103,
+                blocks: 103,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    value["live"][101]["refs"] = serde_json::json!([0]);
+    value["live"][0]["reachable"] = serde_json::json!(true);
+    let error = rejected(
+        value.to_string().as_bytes(),
+        &[
+            "invalid field `live[101].refs[0]`",
+            "points to live[0], which is reachable",
+        ],
+    );
+    assert!(matches!(error, Error::InvalidField { .. }), "{error:?}");
+
+    value["live"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("reachable");
+    let error = rejected(
+        value.to_string().as_bytes(),
+        &["missing the field `live[0].reachable`"],
+    );
+    assert!(matches!(error, Error::MissingField { .. }), "{error:?}");
+}

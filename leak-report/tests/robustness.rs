@@ -54,3 +54,101 @@ fn corrupted_bytes_never_panic_load_or_build() {
     // Most corruptions land in strings and numbers: the report code ran on many of them.
     assert!(loaded > 100, "only {loaded} corrupted profiles loaded");
 }
+
+/// Random scanned profiles (random reachability, edges and sites, one site std's own)
+/// with random suppressions: building and rendering never panic, and every live byte is
+/// counted exactly once (shown in a site, or hidden by a suppression).
+#[test]
+fn random_scans_conserve_bytes() {
+    let mut state = 0x1234_5678_9abc_def1_u64;
+    let mut next = move |bound: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % bound
+    };
+    let functions = ["app::a", "app::b", "app::c", "std::io::stdio::_print"];
+    for _ in 0..300 {
+        let count = 1 + next(30);
+        let reachable: Vec<bool> = (0..count).map(|_| next(3) == 0).collect();
+        let mut live = Vec::new();
+        let mut total = 0_u64;
+        for block in 0..count as usize {
+            let size = 1 + next(100);
+            total += size;
+            let site = next(4);
+            if reachable[block] {
+                live.push(serde_json::json!({"size": size, "site": site, "reachable": true}));
+            } else {
+                let refs: Vec<u64> = (0..next(3))
+                    .map(|_| next(count))
+                    .filter(|&to| !reachable[to as usize])
+                    .collect();
+                live.push(serde_json::json!({"size": size, "site": site, "reachable": false, "refs": refs}));
+            }
+        }
+        let frames: Vec<_> = functions
+            .iter()
+            .map(|f| serde_json::json!({"ip": 1, "symbols": [{"function": f}]}))
+            .collect();
+        let sites: Vec<_> = (0..4)
+            .map(|id| serde_json::json!({"id": id, "frames": [id]}))
+            .collect();
+        let document = serde_json::json!({
+            "format": "memleak-profile", "version": 1, "exe": "/p", "args": [],
+            "totals": {"allocated_bytes": 0, "allocated_blocks": 0,
+                       "peak_live_bytes": 0, "peak_live_blocks": 0},
+            "frames": frames, "sites": sites, "live": live,
+            "reachability": {"complete": next(2) == 0},
+        });
+        let profile = parse(document.to_string().as_bytes()).unwrap();
+        let kinds = [
+            "",
+            "kind = \"definite\"\n",
+            "kind = \"indirect\"\n",
+            "kind = \"reachable\"\n",
+        ];
+        let mut toml = String::new();
+        for _ in 0..next(3) {
+            let function = ["app::a", "app::?", "*::b", "std::*"][next(4) as usize];
+            toml.push_str(&format!(
+                "[[suppress]]\nfunction = \"{function}\"\n{}",
+                kinds[next(4) as usize]
+            ));
+        }
+        let suppressions = leak_report::Suppressions::parse(Path::new("m.toml"), &toml).unwrap();
+        let report =
+            Report::build_with(&profile, ProgramInfo::from_profile(&profile), &suppressions);
+        let shown: u64 = report.sites().iter().map(|site| site.bytes).sum();
+        let summary = report.summary();
+        assert_eq!(
+            shown + summary.suppressed.bytes,
+            total,
+            "{document}\n{toml}"
+        );
+        assert_eq!(
+            summary.live_at_exit.bytes + summary.runtime.bytes + summary.suppressed.bytes,
+            total
+        );
+        assert_eq!(
+            report.has_leaks(),
+            summary.definite.bytes + summary.indirect.bytes > 0
+        );
+        let in_cycles: u64 = report.sites().iter().map(|site| site.in_cycles.bytes).sum();
+        let cycles: u64 = report.cycles().iter().map(|cycle| cycle.bytes).sum();
+        assert_eq!(in_cycles, cycles);
+        assert_eq!(
+            summary.cycles,
+            report.cycles().iter().map(|c| c.count).sum::<u64>()
+        );
+        let options = TextOptions {
+            show_reachable: true,
+            ..TextOptions::default()
+        };
+        report.write_text(&mut io::sink(), &options).unwrap();
+        report.write_json(&mut io::sink()).unwrap();
+        for kind in report.flamegraph_kinds() {
+            report.write_kind_flamegraph(kind, &mut io::sink()).unwrap();
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! End-to-end tests: the real `cargo memleak`, run the way the README says, on the
-//! programs of `examples/`.
+//! programs of `examples/` and the crates of `fixtures/`.
 //!
 //! Every test runs `$CARGO memleak ...` (the workspace's alias for `cargo run -p
 //! cargo-memleak -- memleak ...`) at the workspace root, with a scrubbed environment and
@@ -8,8 +8,10 @@
 //! run at once wait for each other on that directory's lock.
 
 mod help;
+mod kinds;
 mod report;
 mod run;
+mod test_cmd;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -127,14 +129,19 @@ fn report_json(target: &str, output: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{} does not parse: {e}\n{output:?}", path.display()))
 }
 
-/// The `live_at_exit` sites of a report.json, biggest first.
+/// The sites of a report.json that are leaks (`definite` or `indirect`; `live_at_exit`
+/// for a profile without the exit scan), biggest first.
 fn live_sites(report: &serde_json::Value) -> Vec<&serde_json::Value> {
     let sites = report["sites"]
         .as_array()
         .expect("report.json has no `sites` array");
     let mut live: Vec<&serde_json::Value> = sites
         .iter()
-        .filter(|s| s["kind"] == "live_at_exit")
+        .filter(|s| {
+            ["definite", "indirect", "live_at_exit"]
+                .iter()
+                .any(|kind| s["kind"] == *kind)
+        })
         .collect();
     live.sort_by_key(|s| std::cmp::Reverse(s["bytes"].as_u64()));
     live

@@ -1,0 +1,11 @@
+//! `cargo memleak test`: build the test binaries with the tracker, run each with a profile
+//! of its own, report each, and find which test leaked.
+
+mod args;
+mod attribution;
+mod binary;
+mod libtest;
+mod runner;
+mod threads;
+
+pub(crate) use runner::test;

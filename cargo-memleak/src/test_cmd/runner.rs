@@ -1,0 +1,383 @@
+//! Builds the test binaries, runs each under the tracker, reports it, and has its leaks
+//! attributed to tests (listing them and rerunning some alone when it takes that).
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::process::Stdio;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use leak_report::{Amount, ProgramInfo};
+
+use crate::cargo::{self, UserEnv};
+use crate::cli::{self, TestArgs};
+use crate::exit_code::{
+    BUILD_FAILED, Failure, LEAKS_FOUND, ResultExt as _, SETUP_ERROR, SUCCESS, TARGET_FAILED,
+    USAGE_ERROR,
+};
+use crate::process::{ProcessBuilder, describe_status};
+use crate::report::{self, FILES, say};
+use crate::run::{clear_out_dir, out_pattern, tracker_setup, uses_tracker};
+use crate::workspace::{self, Metadata};
+use crate::{env, settings};
+
+use super::args::{self, Split, SplitError};
+use super::attribution::{self, Attribution, Blame, How};
+use super::binary::{self, TestBinary};
+use super::libtest::{self, THREAD_NAME_LIMIT, TestFilters};
+use super::threads::{self, ThreadLeak, leaked_on, minus};
+
+/// `cargo memleak test [CARGO_TEST_ARGS...] [-- TEST_ARGS...]`.
+pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
+    let split = match args::split(&args.cargo_args, &args.test_args) {
+        Ok(split) => split,
+        Err(SplitError::Help) => {
+            cli::print_test_help()
+                .context("failed to print the help")
+                .exit_code(SETUP_ERROR)?;
+            return Ok(SUCCESS);
+        }
+        Err(SplitError::Usage(message)) => return Err(Failure::new(USAGE_ERROR, anyhow!(message))),
+    };
+    let cwd = std::env::current_dir()
+        .context("failed to read the current directory")
+        .exit_code(SETUP_ERROR)?;
+    let meta = workspace::metadata(split.manifest_path.as_deref())
+        .context("failed to read the workspace")
+        .exit_code(SETUP_ERROR)?;
+    settings::install(
+        split.config.as_deref(),
+        Some(&meta.workspace_root),
+        split.show_reachable,
+    )?;
+    let memleak_dir = meta.target_directory.join("memleak");
+    let binaries = build(&split, &memleak_dir.join("build"))?;
+    let filters = TestFilters::parse(&split.test_args);
+    let mut ran = Vec::new();
+    for (binary, name) in binaries.iter().zip(binary::dir_names(&binaries)) {
+        let out_dir = memleak_dir.join("test").join(&name);
+        let outcome = run_binary(binary, &name, &out_dir, &split.test_args, &filters)?;
+        let failed = outcome.failure.is_some();
+        ran.push(outcome);
+        if failed && !split.no_fail_fast && ran.len() < binaries.len() {
+            say("stopping after a failed test binary (`--no-fail-fast` runs the others)");
+            break;
+        }
+    }
+    finish(&ran, &binaries, &meta, &cwd)
+}
+
+/// `cargo test --no-run` with memleak's flags; the test binaries it built.
+fn build(split: &Split, target_dir: &Path) -> Result<Vec<TestBinary>, Failure> {
+    let user = UserEnv::read().exit_code(SETUP_ERROR)?;
+    let cargo = cargo::test_command(&split.cargo_args, split.release, target_dir, &user);
+    say(format_args!("running: {cargo}"));
+    let messages = cargo::artifact_messages(&cargo, "cargo test --no-run")
+        .context("failed to build the tests")
+        .exit_code(BUILD_FAILED)?;
+    let binaries = binary::pick_test_binaries(messages.iter().map(String::as_str));
+    if binaries.is_empty() {
+        return Err(Failure::new(
+            SETUP_ERROR,
+            anyhow!("`cargo test --no-run` built no test binaries"),
+        ));
+    }
+    Ok(binaries)
+}
+
+/// How one test binary's run went.
+struct Outcome {
+    name: String,
+    /// What it leaked, if anything; `None` without a profile too.
+    leaked: Option<Amount>,
+    /// Why it counts as failed, if it does.
+    failure: Option<String>,
+    /// False when it wrote no profile because the tracker is not in it.
+    tracked: bool,
+}
+
+/// Runs one test binary under the tracker, then reports its leaks, by test too.
+fn run_binary(
+    binary: &TestBinary,
+    name: &str,
+    out_dir: &Path,
+    test_args: &[OsString],
+    filters: &TestFilters,
+) -> Result<Outcome, Failure> {
+    clear_out_dir(out_dir).exit_code(SETUP_ERROR)?;
+    let reruns = out_dir.join("reruns");
+    match fs::remove_dir_all(&reruns) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            return Err(e)
+                .with_context(|| format!("failed to remove {}", reruns.display()))
+                .exit_code(SETUP_ERROR);
+        }
+        _ => {}
+    }
+    let profile_path = out_dir.join(FILES[0]);
+    let mut program = test_process(binary);
+    program
+        .args(test_args)
+        .env(env::MEMLEAK_OUT, out_pattern(&profile_path));
+    say(format_args!("running: {program}"));
+    let status = program.status().exit_code(TARGET_FAILED)?;
+    let failure =
+        (!status.success()).then(|| format!("test binary `{name}` {}", describe_status(status)));
+    if !profile_path.exists() {
+        let tracked = !matches!(uses_tracker(&binary.executable), Ok(false));
+        let failure = if tracked {
+            let how =
+                failure.unwrap_or_else(|| format!("test binary `{name}` exited successfully"));
+            Some(format!(
+                "{how} and wrote no profile to {}",
+                profile_path.display()
+            ))
+        } else {
+            say(format_args!(
+                "warning: test binary `{name}` does not use alloc-tracker: its leaks are not \
+                 checked"
+            ));
+            failure
+        };
+        let name = name.to_owned();
+        return Ok(Outcome {
+            name,
+            leaked: None,
+            failure,
+            tracked,
+        });
+    }
+
+    let profile = report::load(&profile_path)?;
+    let program_info = ProgramInfo {
+        exit_code: status.code(),
+        ..ProgramInfo::from_profile(&profile)
+    };
+    let report = settings::build_report(&profile, program_info);
+    let written = report::write_files(&report, out_dir)?;
+    report::print_text(&report)?;
+    if report.has_leaks() {
+        let attribution = attribute(binary, &profile_path, &reruns, filters);
+        let text = format!("\nleaks by test in `{name}`:\n{}", attribution.render());
+        report::print(|out| out.write_all(text.as_bytes()))?;
+    }
+    report::say_written(out_dir, &written);
+    Ok(Outcome {
+        name: name.to_owned(),
+        leaked: report
+            .has_leaks()
+            .then(|| Amount::new(report.leaked_bytes(), report.leaked_blocks())),
+        failure,
+        tracked: true,
+    })
+}
+
+/// The test binary, run the way `cargo test` runs it: in its package's directory, with
+/// CARGO_MANIFEST_DIR set (cargo sets more; this one tests read at run time).
+fn test_process(binary: &TestBinary) -> ProcessBuilder {
+    let mut program = ProcessBuilder::new(&binary.executable);
+    if let Some(dir) = binary.manifest_path.parent() {
+        program.current_dir(dir).env(env::CARGO_MANIFEST_DIR, dir);
+    }
+    program
+}
+
+/// Which test leaked what: by thread name, else by running candidates alone. A problem on
+/// the way leaves the leaks concerned unattributed, with the reason.
+fn attribute(
+    binary: &TestBinary,
+    profile: &Path,
+    reruns: &Path,
+    filters: &TestFilters,
+) -> Attribution {
+    let mut attribution = Attribution::default();
+    let leaks = match threads::leaks_by_thread(profile) {
+        Ok(leaks) => leaks,
+        Err(e) => {
+            say(format_args!(
+                "warning: failed to attribute the leaks to tests: {e:#}"
+            ));
+            return attribution;
+        }
+    };
+    let tests = match list_tests(binary, filters) {
+        Ok(tests) => tests,
+        Err(e) => {
+            attribution.leave(&leaks, &format!("its tests could not be listed: {e:#}"));
+            return attribution;
+        }
+    };
+    let mut pending: Vec<Pending<'_>> = Vec::new();
+    for leak in &leaks {
+        match attribution::blame(leak.thread.as_deref(), &tests, THREAD_NAME_LIMIT) {
+            Blame::Named(test) => {
+                let thread = leak.thread.clone().unwrap_or_default();
+                attribution.charge(test, leak.leaked, How::ThreadName(thread));
+            }
+            Blame::Rerun { tests, why } => pending.push(Pending { leak, why, tests }),
+            Blame::Unknown(why) => attribution.leave(std::slice::from_ref(leak), &why),
+        }
+    }
+    if pending.is_empty() {
+        return attribution;
+    }
+    match rerun_all(binary, reruns, filters, &pending) {
+        Ok(runs) => {
+            for Pending { leak, why, tests } in &pending {
+                let thread = leak.thread.as_deref();
+                let base = leaked_on(&runs.none, thread);
+                let deltas: Vec<(&str, Amount)> = tests
+                    .iter()
+                    .filter_map(|&test| Some((test, runs.alone.get(test)?)))
+                    .map(|(test, alone)| (test, minus(leaked_on(alone, thread), base)))
+                    .collect();
+                attribution.settle(leak, why, base, &deltas);
+            }
+        }
+        Err(e) => {
+            let leaks: Vec<ThreadLeak> = pending.iter().map(|p| p.leak.clone()).collect();
+            attribution.leave(&leaks, &format!("rerunning tests alone failed: {e:#}"));
+        }
+    }
+    attribution
+}
+
+/// A thread's leak to settle by running each of `tests` alone, because of `why`.
+struct Pending<'a> {
+    leak: &'a ThreadLeak,
+    why: String,
+    tests: Vec<&'a str>,
+}
+
+/// The leaks by thread of the reruns: with no test, and with each candidate alone.
+struct Reruns<'a> {
+    none: Vec<ThreadLeak>,
+    alone: HashMap<&'a str, Vec<ThreadLeak>>,
+}
+
+/// `<binary> --list --format terse` with the run's filters: the tests the run ran.
+fn list_tests(binary: &TestBinary, filters: &TestFilters) -> Result<Vec<String>> {
+    let mut list = test_process(binary);
+    list.args(filters.list_args()).env_remove(env::MEMLEAK_OUT);
+    let output = list
+        .command()
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("failed to start `{list}`"))?;
+    if !output.status.success() {
+        bail!("`{list}` {}", describe_status(output.status));
+    }
+    Ok(libtest::parse_test_list(&String::from_utf8_lossy(
+        &output.stdout,
+    )))
+}
+
+/// Reruns with no test (what the binary leaks by itself), then alone each candidate of the
+/// leaks that this does not explain.
+fn rerun_all<'a>(
+    binary: &TestBinary,
+    dir: &Path,
+    filters: &TestFilters,
+    pending: &[Pending<'a>],
+) -> Result<Reruns<'a>> {
+    fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let none = filters.none_args();
+    let none = rerun(binary, &none, &dir.join("none.json"), "with no test")?;
+    let mut alone: HashMap<&str, Vec<ThreadLeak>> = HashMap::new();
+    let unexplained = |p: &&Pending<'a>| {
+        let base = leaked_on(&none, p.leak.thread.as_deref());
+        minus(p.leak.leaked, base).blocks > 0
+    };
+    for &test in pending.iter().filter(unexplained).flat_map(|p| &p.tests) {
+        if !alone.contains_key(test) {
+            let profile = dir.join(format!("{}.json", alone.len()));
+            let what = format!("`{test}` alone");
+            alone.insert(
+                test,
+                rerun(binary, &filters.only_args(test), &profile, &what)?,
+            );
+        }
+    }
+    Ok(Reruns { none, alone })
+}
+
+/// Runs the binary with `args` and a profile of its own, its output hidden.
+fn rerun(
+    binary: &TestBinary,
+    args: &[OsString],
+    profile: &Path,
+    what: &str,
+) -> Result<Vec<ThreadLeak>> {
+    let mut program = test_process(binary);
+    program
+        .args(args)
+        .env(env::MEMLEAK_OUT, out_pattern(profile));
+    say(format_args!("rerunning {what}: {program}"));
+    let output = program
+        .command()
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("failed to start `{program}`"))?;
+    if !profile.exists() {
+        bail!(
+            "`{program}` {} and wrote no profile",
+            describe_status(output.status)
+        );
+    }
+    threads::leaks_by_thread(profile)
+}
+
+/// The exit code once the binaries ran: [`TARGET_FAILED`] if one failed, else
+/// [`LEAKS_FOUND`] if one leaked, else [`SETUP_ERROR`] if none uses the tracker.
+fn finish(
+    ran: &[Outcome],
+    binaries: &[TestBinary],
+    meta: &Metadata,
+    cwd: &Path,
+) -> Result<u8, Failure> {
+    let leaky: Vec<String> = ran
+        .iter()
+        .filter_map(|o| Some(format!("`{}` ({})", o.name, attribution::amount(o.leaked?))))
+        .collect();
+    if !leaky.is_empty() {
+        say(format_args!(
+            "leaks found in {} of {} test binaries: {}",
+            leaky.len(),
+            ran.len(),
+            leaky.join(", ")
+        ));
+    }
+    let failures: Vec<&str> = ran.iter().filter_map(|o| o.failure.as_deref()).collect();
+    if !failures.is_empty() {
+        let failures = failures.join("\nerror: ");
+        return Err(Failure::new(TARGET_FAILED, anyhow!(failures)));
+    }
+    if !leaky.is_empty() {
+        return Ok(LEAKS_FOUND);
+    }
+    if ran.iter().all(|o| !o.tracked) {
+        let message = setup_message(binaries, meta, cwd);
+        return Err(Failure::new(SETUP_ERROR, anyhow!(message)));
+    }
+    Ok(SUCCESS)
+}
+
+/// What to add for the tests to use the tracker, the `#[global_allocator]` going to the
+/// first binary's source: the library's when there is one, which holds the unit tests and
+/// is linked into every integration test that uses it.
+fn setup_message(binaries: &[TestBinary], meta: &Metadata, cwd: &Path) -> String {
+    let show = |path: &Path| path.strip_prefix(cwd).unwrap_or(path).display().to_string();
+    let first = &binaries[0];
+    let package = meta.package(&first.package_id);
+    let mut text = format!(
+        "the test binaries do not use alloc-tracker, so they wrote no profile ({} has no \
+         tracker in it)\n",
+        show(&first.executable)
+    );
+    text.push_str(&tracker_setup(meta, cwd, package, &show(&first.src_path)));
+    text.push_str("\nthen run `cargo memleak test` again");
+    text
+}

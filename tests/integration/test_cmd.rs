@@ -1,0 +1,108 @@
+//! `cargo memleak test` on the fixture crate `tests/fixtures/leaky-tests`: of its two unit
+//! tests, the one that forgets a 1000-byte buffer is blamed by name, exactly, and the one
+//! that frees everything is not.
+//!
+//! The fixture is its own workspace, so `cargo memleak` (our alias) cannot run in its
+//! directory: it runs at our root, as every test here does, and `--manifest-path` points
+//! `cargo metadata` and `cargo test` at the fixture, as a user of a nested crate would.
+//! `CARGO_TARGET_DIR=target/memleak-e2e` is the fixture's target dir too, so its build
+//! shares the tracker's dependencies with the examples' builds.
+
+use crate::{cargo_memleak, code, out_dir, workspace_root};
+
+/// The fixture's manifest, relative to the workspace root where the command runs.
+const FIXTURE: &str = "tests/fixtures/leaky-tests/Cargo.toml";
+
+/// The part of stdout after "leaks by test in `leaky_tests`:", up to a blank line.
+fn leaks_by_test(stdout: &str) -> Option<&str> {
+    let start = stdout.find("leaks by test in `leaky_tests`:\n")?;
+    let section = &stdout[start..];
+    Some(section.split("\n\n").next().unwrap_or(section))
+}
+
+#[test]
+fn the_leaking_test_is_named_with_its_exact_leak() {
+    assert!(workspace_root().join(FIXTURE).is_file());
+    let output = cargo_memleak(&["test", "--manifest-path", FIXTURE]);
+    output.assert_code(code::LEAKS_FOUND);
+    // The tests' own output passes through.
+    assert!(
+        output.stdout.contains("test tests::leaks_a_buffer ... ok"),
+        "{output:?}"
+    );
+    let section =
+        leaks_by_test(&output.stdout).unwrap_or_else(|| panic!("no per-test summary\n{output:?}"));
+    let lines: Vec<&str> = section.lines().skip(1).collect();
+    assert_eq!(lines.len(), 1, "one leaking test expected\n{output:?}");
+    assert!(
+        lines[0].starts_with("test `tests::leaks_a_buffer` leaked 1000 bytes in 1 block ("),
+        "{output:?}"
+    );
+    // On Linux the thread name is cut to 15 bytes, and still fits only this test.
+    assert!(
+        lines[0].contains("by the name of its thread"),
+        "attributed another way than by thread name\n{output:?}"
+    );
+    assert!(!section.contains("frees_everything"), "{output:?}");
+    assert!(
+        !output.stdout.contains("`tests::frees_everything` leaked"),
+        "{output:?}"
+    );
+
+    let dir = out_dir("test/leaky_tests");
+    for name in ["profile.json", "report.txt", "report.json", "live.svg"] {
+        let size = std::fs::metadata(dir.join(name)).map_or(0, |m| m.len());
+        assert!(
+            size > 0,
+            "{} is missing or empty\n{output:?}",
+            dir.join(name).display()
+        );
+    }
+    assert!(
+        output.stderr.contains("memleak/test/leaky_tests"),
+        "stderr does not say where the files are\n{output:?}"
+    );
+
+    // Suppressed, the same leak fails nothing, and the report says what was hidden.
+    // (Same output directory, so the same test.)
+    let output = cargo_memleak(&[
+        "test",
+        "--manifest-path",
+        FIXTURE,
+        "--config",
+        "tests/fixtures/suppress-leaky-tests.toml",
+    ]);
+    output.assert_code(code::SUCCESS);
+    assert!(
+        output
+            .stdout
+            .contains("suppressed by `*::leaks_a_buffer`: 1,000 bytes in 1 block"),
+        "{output:?}"
+    );
+    assert!(leaks_by_test(&output.stdout).is_none(), "{output:?}");
+}
+
+#[test]
+fn doctests_are_refused_before_any_build() {
+    let output = cargo_memleak(&["test", "--manifest-path", FIXTURE, "--doc"]);
+    output.assert_code(code::USAGE_ERROR);
+    assert!(
+        output.stderr.contains("`--doc` is not supported"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn test_help_explains_the_attribution() {
+    let output = cargo_memleak(&["test", "--help"]);
+    output.assert_code(code::SUCCESS);
+    for needed in [
+        "--no-fail-fast",
+        "thread",
+        "memleak/test/",
+        "Exit codes",
+        "LEAKS_FOUND",
+    ] {
+        assert!(output.stdout.contains(needed), "no {needed:?}\n{output:?}");
+    }
+}
