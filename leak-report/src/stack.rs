@@ -127,6 +127,8 @@ fn is_plumbing_file(file: &str) -> bool {
 pub fn is_startup(function: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "std::sys::backtrace::__rust_begin_short_backtrace",
+        // libtest runs each test through its own copy of the marker.
+        "test::__rust_begin_short_backtrace",
         "std::sys_common::backtrace::__rust_begin_short_backtrace",
         "std::rt::lang_start",
         "__libc_start_main",
@@ -453,6 +455,7 @@ pub(crate) mod tests {
         for name in [
             "std::sys::backtrace::__rust_begin_short_backtrace",
             "std::sys::backtrace::__rust_begin_short_backtrace::<fn(), ()>",
+            "test::__rust_begin_short_backtrace::<core::result::Result<(), alloc::string::String>, fn()>",
             "std::rt::lang_start",
             "std::rt::lang_start_internal",
             "std::rt::lang_start::{{closure}}",
