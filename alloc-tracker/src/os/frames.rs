@@ -136,15 +136,15 @@ fn walk_frame_pointers(stack: &mut Stack, mut fp: usize, stack_top: usize) -> bo
         if !in_stack {
             return false;
         }
-        // SAFETY: `fp` is word-aligned and `fp + 2 words <= stack_top`; `fp` is at or
-        // above the current frame (the first value is this frame's own pointer, and each
-        // step below only moves up), so both words lie in this thread's live stack,
-        // which is mapped and readable. The reads are volatile-free plain loads of
-        // integers: any bit pattern is a valid usize.
-        let (next, return_address) = unsafe {
-            let record = fp as *const usize;
-            (record.read(), record.add(1).read())
-        };
+        // Both words of the frame record lie in this thread's live stack, which is
+        // mapped and readable: `fp` is word-aligned, `fp + 2 words <= stack_top`, and
+        // `fp` is at or above the current frame (the first value is this function's own
+        // frame, checked by the probe, and each step below only moves up).
+        let record = fp as *const usize;
+        // SAFETY: the record's first word, in the live stack (above); any bits are a usize.
+        let next = unsafe { record.read() };
+        // SAFETY: the record's second word, in the live stack (above).
+        let return_address = unsafe { record.add(1).read() };
         let return_address = strip_pointer_authentication(return_address);
         if return_address == 0 {
             return true;
