@@ -103,6 +103,7 @@ mod groups;
 mod json;
 mod kinds;
 mod load;
+mod plumbing;
 mod profile;
 mod reach;
 mod runtime;
@@ -120,11 +121,12 @@ pub use analysis::{
 pub use error::Error;
 pub use json::{REPORT_FORMAT, REPORT_VERSION};
 pub use load::{load_profile, parse_profile};
+pub use plumbing::{is_plumbing, is_plumbing_entry, is_startup};
 pub use profile::{
     Frame, LiveBlock, PROFILE_FORMAT, PROFILE_VERSION, Profile, Reachability, Site, Symbol, Thread,
     Totals,
 };
 pub use runtime::RUNTIME_HOLDERS;
-pub use stack::{StackEntry, UNKNOWN_FUNCTION, is_plumbing, is_plumbing_entry, is_startup};
+pub use stack::{StackEntry, UNKNOWN_FUNCTION};
 pub use suppress::{Suppression, Suppressions};
 pub use text::TextOptions;
