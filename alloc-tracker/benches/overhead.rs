@@ -1,67 +1,114 @@
-//! Overhead of `TrackingAlloc` against the untracked `System` allocator, in one run.
+//! Overhead of `TrackingAlloc`, and of the peer `dhat::Alloc`, against the untracked
+//! `System` allocator, in one run.
 //!
-//! `cargo bench -p alloc-tracker --bench overhead` (add `-- --rounds N` for more rounds).
+//! `cargo bench -p alloc-tracker --bench overhead [-- [--rounds N] [--scale F] [WORKLOAD...]]`
+//! (5 rounds, full size, every workload by default; see `docs/benchmarks.md`).
 //!
-//! The parent re-runs this binary as children, alternating untracked and tracked, so
-//! both see the same machine state; each child times the workloads in-process and
-//! reports one line per workload. The untracked child sends every call straight to
-//! `System` (one predictable branch in the switch below); the tracked child records
-//! every allocation with its full stack. The parent prints, per workload, the median
-//! wall ratio, its min-max over rounds, and the tracker's cost per allocation.
+//! The parent re-runs this binary as one child per (round, workload, mode), alternating
+//! the three modes (rotating their order each round) so all see the same machine state.
+//! The untracked child sends every call straight to `System` (one predictable branch in
+//! the switch below); the tracked child calls `alloc_tracker::start()` and records every
+//! allocation with its full stack; the dhat child runs a `dhat::Profiler` (testing mode:
+//! no file) behind `dhat::Alloc`. Each child times its workload in-process, then reports
+//! the wall time, the checksum and its peak RSS (`VmHWM`). One more, untimed child per
+//! workload counts the allocator calls exactly. The parent asserts the checksums agree
+//! and prints, per workload, the median wall ratios with their min-max over rounds, the
+//! peak RSS ratios and the cost per allocation.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 use alloc_tracker::TrackingAlloc;
 
-/// Routes every call to `System` or to the tracker; decided once, before the workloads.
+#[path = "overhead/workloads.rs"]
+mod workloads;
+
+use workloads::{WORKLOADS, Workload};
+
+/// Routes every call to `System`, the tracker or dhat; decided once per child, before
+/// its workload.
 struct Switch;
 
-static TRACKED: AtomicBool = AtomicBool::new(false);
-static TRACKER: TrackingAlloc = TrackingAlloc::system();
+const UNTRACKED: u8 = 0;
+const TRACKED: u8 = 1;
+const DHAT: u8 = 2;
+/// `System`, counting every call (the untimed counting child).
+const COUNTING: u8 = 3;
 
-// SAFETY: both targets are GlobalAllocs over `System`, so a block may be freed by
-// either path: the tracker forwards to `System` and treats blocks it never saw as
-// unknown (counted, not touched).
+static MODE: AtomicU8 = AtomicU8::new(UNTRACKED);
+static TRACKER: TrackingAlloc = TrackingAlloc::system();
+static PEER: dhat::Alloc = dhat::Alloc;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static REALLOCS: AtomicU64 = AtomicU64::new(0);
+static FREES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: all three targets are GlobalAllocs over `System`, so a block may be freed by
+// any path: the tracker and dhat forward to `System` and treat blocks they never saw
+// (allocated before the mode was set) as unknown, counted or ignored but not touched.
 unsafe impl GlobalAlloc for Switch {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if TRACKED.load(Relaxed) {
+        match MODE.load(Relaxed) {
             // SAFETY: the caller's contract is forwarded unchanged.
-            unsafe { TRACKER.alloc(layout) }
-        } else {
+            UNTRACKED => unsafe { System.alloc(layout) },
             // SAFETY: as above.
-            unsafe { System.alloc(layout) }
+            TRACKED => unsafe { TRACKER.alloc(layout) },
+            // SAFETY: as above.
+            DHAT => unsafe { PEER.alloc(layout) },
+            _ => {
+                ALLOCS.fetch_add(1, Relaxed);
+                // SAFETY: as above.
+                unsafe { System.alloc(layout) }
+            }
         }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if TRACKED.load(Relaxed) {
+        match MODE.load(Relaxed) {
             // SAFETY: the caller's contract is forwarded unchanged.
-            unsafe { TRACKER.alloc_zeroed(layout) }
-        } else {
+            UNTRACKED => unsafe { System.alloc_zeroed(layout) },
             // SAFETY: as above.
-            unsafe { System.alloc_zeroed(layout) }
+            TRACKED => unsafe { TRACKER.alloc_zeroed(layout) },
+            // SAFETY: as above.
+            DHAT => unsafe { PEER.alloc_zeroed(layout) },
+            _ => {
+                ALLOCS.fetch_add(1, Relaxed);
+                // SAFETY: as above.
+                unsafe { System.alloc_zeroed(layout) }
+            }
         }
     }
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
-        if TRACKED.load(Relaxed) {
-            // SAFETY: the caller's contract is forwarded unchanged; every block came from `System`.
-            unsafe { TRACKER.dealloc(block, layout) }
-        } else {
+        match MODE.load(Relaxed) {
+            // SAFETY: the caller's contract is forwarded unchanged; every block came
+            // from `System`, whichever path allocated it.
+            UNTRACKED => unsafe { System.dealloc(block, layout) },
             // SAFETY: as above.
-            unsafe { System.dealloc(block, layout) }
+            TRACKED => unsafe { TRACKER.dealloc(block, layout) },
+            // SAFETY: as above.
+            DHAT => unsafe { PEER.dealloc(block, layout) },
+            _ => {
+                FREES.fetch_add(1, Relaxed);
+                // SAFETY: as above.
+                unsafe { System.dealloc(block, layout) }
+            }
         }
     }
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if TRACKED.load(Relaxed) {
-            // SAFETY: the caller's contract is forwarded unchanged; every block came from `System`.
-            unsafe { TRACKER.realloc(block, layout, new_size) }
-        } else {
+        match MODE.load(Relaxed) {
+            // SAFETY: the caller's contract is forwarded unchanged; every block came
+            // from `System`, whichever path allocated it.
+            UNTRACKED => unsafe { System.realloc(block, layout, new_size) },
             // SAFETY: as above.
-            unsafe { System.realloc(block, layout, new_size) }
+            TRACKED => unsafe { TRACKER.realloc(block, layout, new_size) },
+            // SAFETY: as above.
+            DHAT => unsafe { PEER.realloc(block, layout, new_size) },
+            _ => {
+                REALLOCS.fetch_add(1, Relaxed);
+                // SAFETY: as above.
+                unsafe { System.realloc(block, layout, new_size) }
+            }
         }
     }
 }
@@ -70,164 +117,290 @@ unsafe impl GlobalAlloc for Switch {
 static ALLOC: Switch = Switch;
 
 const CHILD_VAR: &str = "ALLOC_TRACKER_BENCH_CHILD";
+const WORKLOAD_VAR: &str = "ALLOC_TRACKER_BENCH_WORKLOAD";
+const SCALE_VAR: &str = "ALLOC_TRACKER_BENCH_SCALE";
+const MODES: [&str; 3] = ["system", "tracked", "dhat"];
 
-struct Workload {
-    name: &'static str,
-    /// Runs the workload; returns (checksum, allocations made).
-    run: fn() -> (u64, u64),
-}
-
-const WORKLOADS: &[Workload] = &[
-    Workload {
-        name: "churn",
-        run: churn,
-    },
-    Workload {
-        name: "btree",
-        run: btree,
-    },
-    Workload {
-        name: "threads2",
-        run: threads2,
-    },
-];
-
-/// Small-object churn: 2M short-lived boxes of mixed sizes, a few kept a while.
-fn churn() -> (u64, u64) {
-    const N: u64 = 2_000_000;
-    let mut ring: Vec<Option<Box<[u8]>>> = (0..64).map(|_| None).collect();
-    let mut sum = 0u64;
-    for i in 0..N {
-        let size = 8 + (i as usize * 7) % 120;
-        let block = black_box(vec![i as u8; size].into_boxed_slice());
-        sum = sum.wrapping_add(u64::from(block[size / 2]));
-        ring[(i % 64) as usize] = Some(block);
-    }
-    (sum, N + 1)
-}
-
-/// A `BTreeMap<String, Vec<u64>>` of 200k keys: many live blocks, then all freed.
-fn btree() -> (u64, u64) {
-    const KEYS: u64 = 200_000;
-    let mut map: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for i in 0..KEYS {
-        let key = format!("key-{:08}", (i * 2_654_435_761) % 1_000_003);
-        map.entry(key).or_default().extend([i, i + 1, i + 2]);
-    }
-    let sum = map
-        .values()
-        .map(|v| v.iter().sum::<u64>())
-        .fold(0u64, u64::wrapping_add);
-    // key + vec per entry, plus B-tree nodes (about one per 6 keys)
-    (sum, KEYS * 2 + KEYS / 6)
-}
-
-/// The churn kernel on two threads at once.
-fn threads2() -> (u64, u64) {
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            std::thread::spawn(|| {
-                let mut sum = 0u64;
-                for i in 0..1_000_000u64 {
-                    let block = black_box(vec![i as u8; 16 + (i as usize % 48)]);
-                    sum = sum.wrapping_add(u64::from(block[3]));
-                }
-                sum
-            })
+/// Peak resident set size of this process so far, in KiB (`VmHWM`; 0 where unknown).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
         })
-        .collect();
-    let sum = workers
-        .into_iter()
-        .map(|w| w.join().expect("worker"))
-        .fold(0, u64::wrapping_add);
-    (sum, 2_000_000)
+        .unwrap_or(0)
 }
 
-fn child(mode: &str) {
-    if mode == "tracked" {
-        alloc_tracker::start();
-        TRACKED.store(true, Relaxed);
+/// One child: runs one workload in one mode and prints
+/// `nanos checksum peak_rss_kib allocs reallocs frees` (counts only when counting).
+fn child(mode: &str, name: &str, scale: f64) {
+    let workload = WORKLOADS
+        .iter()
+        .find(|w| w.name == name)
+        .expect("known workload");
+    let mut profiler = None;
+    match mode {
+        "tracked" => {
+            alloc_tracker::start();
+            MODE.store(TRACKED, Relaxed);
+        }
+        "dhat" => {
+            MODE.store(DHAT, Relaxed);
+            profiler = Some(dhat::Profiler::builder().testing().build());
+        }
+        "count" => MODE.store(COUNTING, Relaxed),
+        _ => {}
     }
-    for workload in WORKLOADS {
-        let start = Instant::now();
-        let (checksum, allocations) = (workload.run)();
-        let nanos = start.elapsed().as_nanos();
-        println!("{} {nanos} {allocations} {checksum}", workload.name);
-    }
+    let counts_before = [&ALLOCS, &REALLOCS, &FREES].map(|c| c.load(Relaxed));
+    let start = Instant::now();
+    let checksum = black_box((workload.run)(scale));
+    let nanos = start.elapsed().as_nanos();
+    let counts = [&ALLOCS, &REALLOCS, &FREES]
+        .iter()
+        .zip(counts_before)
+        .map(|(c, before)| c.load(Relaxed) - before)
+        .collect::<Vec<_>>();
+    let peak = peak_rss_kib();
+    println!(
+        "{nanos} {checksum} {peak} {} {} {}",
+        counts[0], counts[1], counts[2]
+    );
+    drop(profiler);
 }
 
-fn run_child(mode: &str) -> Vec<(String, f64, f64, u64)> {
+/// What one child reported.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    nanos: f64,
+    checksum: u64,
+    peak_kib: f64,
+    allocs: u64,
+    reallocs: u64,
+    frees: u64,
+}
+
+fn run_child(mode: &str, workload: &Workload, scale: f64) -> Sample {
     let exe = std::env::current_exe().expect("bench exe");
     let output = Command::new(exe)
         .env(CHILD_VAR, mode)
+        .env(WORKLOAD_VAR, workload.name)
+        .env(SCALE_VAR, scale.to_string())
+        .env_remove("MEMLEAK_OUT")
         .output()
         .expect("child runs");
-    assert!(output.status.success(), "{mode} child failed: {output:?}");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            let name = parts.next()?.to_owned();
-            let nanos: f64 = parts.next()?.parse().ok()?;
-            let allocations: f64 = parts.next()?.parse().ok()?;
-            let checksum: u64 = parts.next()?.parse().ok()?;
-            Some((name, nanos, allocations, checksum))
-        })
-        .collect()
+    assert!(
+        output.status.success(),
+        "{mode} child for {} failed: {output:?}",
+        workload.name
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<u64> = text
+        .split_whitespace()
+        .map(|f| f.parse().expect("child reports numbers"))
+        .collect();
+    let [nanos, checksum, peak, allocs, reallocs, frees] = fields[..] else {
+        panic!(
+            "{mode} child for {}: unexpected report {text:?}",
+            workload.name
+        );
+    };
+    Sample {
+        nanos: nanos as f64,
+        checksum,
+        peak_kib: peak as f64,
+        allocs,
+        reallocs,
+        frees,
+    }
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+fn min_max(values: &[f64]) -> String {
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(0.0, f64::max);
+    format!("{low:.2}-{high:.2}")
+}
+
+/// Per workload, per round: the three modes' samples.
+#[derive(Debug, Default)]
+struct Rounds {
+    system: Vec<Sample>,
+    tracked: Vec<Sample>,
+    dhat: Vec<Sample>,
 }
 
 fn main() {
     if let Ok(mode) = std::env::var(CHILD_VAR) {
-        child(&mode);
+        let name = std::env::var(WORKLOAD_VAR).expect("workload named");
+        let scale = std::env::var(SCALE_VAR)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1.0);
+        child(&mode, &name, scale);
         return;
     }
-    let args: Vec<String> = std::env::args().collect();
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(5usize);
+    let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--list" || a == "--test") {
         return; // `cargo test --benches` / `cargo bench -- --list`: nothing to run as a test.
     }
-    let mut samples: BTreeMap<String, (Vec<f64>, Vec<f64>, f64)> = BTreeMap::new();
-    for _ in 0..rounds {
-        let untracked = run_child("system");
-        let tracked = run_child("tracked");
-        for ((name, base, allocations, sum_a), (_, with, _, sum_b)) in
-            untracked.into_iter().zip(tracked)
-        {
-            assert_eq!(sum_a, sum_b, "{name}: checksums differ between runs");
-            let entry = samples
-                .entry(name)
-                .or_insert_with(|| (Vec::new(), Vec::new(), allocations));
-            entry.0.push(with / base);
-            entry.1.push((with - base) / allocations);
+    let value_of = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+    };
+    let rounds: usize = value_of("--rounds").map_or(5, |n| n.parse().expect("--rounds N"));
+    let scale: f64 = value_of("--scale").map_or(1.0, |n| n.parse().expect("--scale F"));
+    assert!(
+        rounds > 0 && scale > 0.0,
+        "--rounds and --scale must be positive"
+    );
+    // Anything else that is not a flag (cargo passes `--bench`) nor a flag's value
+    // filters workloads by name.
+    let filters: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|&(i, a)| {
+            !a.starts_with("--")
+                && (i == 0 || !matches!(args[i - 1].as_str(), "--rounds" | "--scale"))
+        })
+        .map(|(_, a)| a)
+        .collect();
+    let selected: Vec<&Workload> = WORKLOADS
+        .iter()
+        .filter(|w| filters.is_empty() || filters.iter().any(|f| w.name.contains(f.as_str())))
+        .collect();
+    assert!(!selected.is_empty(), "no workload matches {filters:?}");
+
+    let started = Instant::now();
+    println!("workloads (scale {scale}), allocator calls counted exactly in an untimed child:");
+    println!(
+        "{:<9} {:>11} {:>9} {:>11}  what",
+        "workload", "allocs", "reallocs", "frees"
+    );
+    let counts: Vec<Sample> = selected
+        .iter()
+        .map(|w| {
+            let count = run_child("count", w, scale);
+            println!(
+                "{:<9} {:>11} {:>9} {:>11}  {}",
+                w.name,
+                count.allocs,
+                count.reallocs,
+                count.frees,
+                (w.describe)(scale)
+            );
+            count
+        })
+        .collect();
+
+    let mut results: Vec<Rounds> = selected.iter().map(|_| Rounds::default()).collect();
+    for round in 0..rounds {
+        for ((workload, count), result) in selected.iter().zip(&counts).zip(&mut results) {
+            for k in 0..MODES.len() {
+                let mode = MODES[(round + k) % MODES.len()];
+                let sample = run_child(mode, workload, scale);
+                assert_eq!(
+                    sample.checksum, count.checksum,
+                    "{}: {mode} checksum differs from the counting run",
+                    workload.name
+                );
+                match mode {
+                    "system" => result.system.push(sample),
+                    "tracked" => result.tracked.push(sample),
+                    _ => result.dhat.push(sample),
+                }
+            }
         }
+        eprintln!(
+            "round {}/{rounds} done ({:.0} s)",
+            round + 1,
+            started.elapsed().as_secs_f64()
+        );
     }
+
+    println!();
     println!(
-        "alloc-tracker overhead vs System, {rounds} alternating rounds (full stacks, every allocation)"
+        "wall time and peak RSS vs System, {rounds} alternating rounds; tracker: full stacks, \
+         every allocation; dhat: dhat::Alloc + Profiler (testing mode, default 10-frame stacks)"
     );
     println!(
-        "{:<10} {:>12} {:>16} {:>18}",
-        "workload", "median ratio", "min-max", "tracker ns/alloc"
+        "{:<9} {:>8} {:>7} {:>11} {:>7} {:>13} {:>8} {:>8} {:>7} {:>7} {:>8} {:>8}",
+        "workload",
+        "sys ms",
+        "tracker",
+        "min-max",
+        "dhat",
+        "min-max",
+        "dhat/trk",
+        "sys MiB",
+        "RSS trk",
+        "RSS dhat",
+        "trk ns",
+        "dhat ns",
     );
-    for (name, (mut ratios, mut costs, _)) in samples {
-        let (low, high) = (
-            ratios.iter().copied().fold(f64::INFINITY, f64::min),
-            ratios.iter().copied().fold(0.0, f64::max),
+    for ((workload, count), result) in selected.iter().zip(&counts).zip(&results) {
+        let ratio = |a: &[Sample], b: &[Sample], f: fn(&Sample) -> f64| -> Vec<f64> {
+            a.iter().zip(b).map(|(x, y)| f(x) / f(y)).collect()
+        };
+        let tracker = ratio(&result.tracked, &result.system, |s| s.nanos);
+        let dhat = ratio(&result.dhat, &result.system, |s| s.nanos);
+        let dhat_vs_tracker = ratio(&result.dhat, &result.tracked, |s| s.nanos);
+        let rss_tracker = ratio(&result.tracked, &result.system, |s| s.peak_kib);
+        let rss_dhat = ratio(&result.dhat, &result.system, |s| s.peak_kib);
+        let events = (count.allocs + count.reallocs) as f64;
+        let per_alloc = |with: &[Sample]| -> f64 {
+            median(
+                &with
+                    .iter()
+                    .zip(&result.system)
+                    .map(|(w, s)| (w.nanos - s.nanos) / events)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let sys_ms = median(
+            &result
+                .system
+                .iter()
+                .map(|s| s.nanos / 1e6)
+                .collect::<Vec<_>>(),
+        );
+        let sys_mib = median(
+            &result
+                .system
+                .iter()
+                .map(|s| s.peak_kib / 1024.0)
+                .collect::<Vec<_>>(),
         );
         println!(
-            "{name:<10} {:>11.2}x {:>16} {:>18.1}",
-            median(&mut ratios),
-            format!("{low:.2}-{high:.2}x"),
-            median(&mut costs)
+            "{:<9} {:>8.0} {:>6.2}x {:>11} {:>6.1}x {:>13} {:>7.1}x {:>8.0} {:>6.2}x {:>6.2}x {:>8.0} {:>8.0}",
+            workload.name,
+            sys_ms,
+            median(&tracker),
+            min_max(&tracker),
+            median(&dhat),
+            min_max(&dhat),
+            median(&dhat_vs_tracker),
+            sys_mib,
+            median(&rss_tracker),
+            median(&rss_dhat),
+            per_alloc(&result.tracked),
+            per_alloc(&result.dhat),
         );
     }
+    println!(
+        "(ratios: median over rounds of each round's mode/system; dhat/trk: of dhat/tracked; \
+         ns: median of (mode - system) / (allocs + reallocs); sys MiB: median VmHWM; total {:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
 }
