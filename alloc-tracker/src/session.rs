@@ -110,6 +110,8 @@ fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), Error> {
 /// Live blocks first, then sites: every site a block names is then in the list. Blocks
 /// are sorted by address (the scan's lookups need it).
 pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
+    // First, before the snapshot's own buffers grow the process.
+    let footprint = os::sample_footprint();
     let mut live = shard::snapshot();
     live.sort_unstable_by_key(|&(address, _)| address);
     let sites = site::all_sites();
@@ -121,6 +123,7 @@ pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
         sites,
         live,
         reachability: None,
+        footprint,
     }
 }
 

@@ -32,6 +32,17 @@ pub(crate) use other::{env_is_set, monotonic_ns, register_exit_hook, register_fo
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) use other::{stack_top, thread_name};
 
+pub(crate) mod footprint;
+pub(crate) use footprint::{CgroupMemory, Footprint, Limit, MallocInfo, Pressure, Stall};
+#[cfg(target_os = "linux")]
+mod probes_linux;
+#[cfg(target_os = "linux")]
+pub(crate) use probes_linux::sample as sample_footprint;
+#[cfg(not(target_os = "linux"))]
+mod no_probes;
+#[cfg(not(target_os = "linux"))]
+pub(crate) use no_probes::sample as sample_footprint;
+
 #[cfg(not(target_os = "linux"))]
 mod no_roots;
 #[cfg(not(target_os = "linux"))]

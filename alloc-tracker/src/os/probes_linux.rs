@@ -1,0 +1,223 @@
+//! Linux memory probes: the footprint of this process (`/proc/self/smaps_rollup`, or
+//! `/proc/self/statm` on kernels before 4.14), glibc's `mallinfo2`, the system's memory
+//! pressure (`/proc/pressure/memory`), this process's memory cgroup, and `/proc/meminfo`.
+//!
+//! Files are read under a [`ProcRoot`], `/` on a real machine and a fixture tree in
+//! tests; parsing is pure (`proc_files`, `cgroup`). Anything unreadable is `None`.
+//! Reading allocates: call this with the tracker's guard held.
+
+mod cgroup;
+mod proc_files;
+
+use std::path::{Path, PathBuf};
+
+use crate::os::footprint::{CgroupMemory, Footprint, MallocInfo};
+
+/// The directory under which the absolute paths of `/proc` and `/sys` are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProcRoot {
+    base: PathBuf,
+}
+
+impl ProcRoot {
+    /// The real machine.
+    pub(crate) fn system() -> Self {
+        Self {
+            base: PathBuf::from("/"),
+        }
+    }
+
+    /// A tree laid out like `/` (e.g. `<base>/proc/self/statm`).
+    #[cfg(test)]
+    pub(crate) fn at(base: impl Into<PathBuf>) -> Self {
+        Self { base: base.into() }
+    }
+
+    /// `absolute` re-rooted under the base.
+    fn path(&self, absolute: &Path) -> PathBuf {
+        self.base
+            .join(absolute.strip_prefix("/").unwrap_or(absolute))
+    }
+
+    fn read(&self, absolute: &str) -> Option<String> {
+        std::fs::read_to_string(self.path(Path::new(absolute))).ok()
+    }
+}
+
+/// One sample of this process's memory, from every source this machine offers.
+pub(crate) fn sample() -> Footprint {
+    let mut footprint = sample_files(&ProcRoot::system(), page_size());
+    footprint.malloc = malloc_info();
+    footprint
+}
+
+/// Everything but the allocator's counters, read under `root`.
+pub(crate) fn sample_files(root: &ProcRoot, page_size: Option<u64>) -> Footprint {
+    let rollup = root
+        .read("/proc/self/smaps_rollup")
+        .as_deref()
+        .and_then(proc_files::parse_smaps_rollup)
+        .map(|resident| ("smaps_rollup", resident));
+    let resident = rollup.or_else(|| {
+        let text = root.read("/proc/self/statm")?;
+        let resident = proc_files::parse_statm(&text, page_size?)?;
+        Some(("statm", resident))
+    });
+    let meminfo = root
+        .read("/proc/meminfo")
+        .as_deref()
+        .and_then(proc_files::parse_meminfo);
+    Footprint {
+        resident_source: resident.map(|(source, _)| source),
+        rss: resident.map(|(_, r)| r.rss),
+        anonymous: resident.and_then(|(_, r)| r.anonymous),
+        file_backed: resident.and_then(|(_, r)| r.file_backed),
+        swap: resident.and_then(|(_, r)| r.swap),
+        malloc: None,
+        pressure: root
+            .read("/proc/pressure/memory")
+            .as_deref()
+            .and_then(proc_files::parse_pressure),
+        cgroup: read_cgroup(root),
+        mem_available: meminfo.and_then(|m| m.available),
+        mem_total: meminfo.and_then(|m| m.total),
+    }
+}
+
+/// The memory controller of this process's cgroup. Its own directory when it exists;
+/// inside a container namespace that hides the host's path, the mount point itself.
+fn read_cgroup(root: &ProcRoot) -> Option<CgroupMemory> {
+    let location = cgroup::locate(
+        &root.read("/proc/self/cgroup")?,
+        &root.read("/proc/self/mountinfo")?,
+    )?;
+    let dir = location
+        .candidates
+        .iter()
+        .map(|candidate| root.path(candidate))
+        .find(|dir| dir.is_dir())?;
+    cgroup::read_memory(location.version, |name| {
+        std::fs::read_to_string(dir.join(name)).ok()
+    })
+}
+
+/// The size of a page, for `statm`.
+fn page_size() -> Option<u64> {
+    // SAFETY: sysconf has no preconditions; it returns -1 for an unknown name.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(size).ok().filter(|&size| size > 0)
+}
+
+/// glibc's counters over all its arenas. They describe the system allocator: with
+/// another inner allocator (jemalloc, mimalloc) they only count native C `malloc`.
+#[cfg(target_env = "gnu")]
+fn malloc_info() -> Option<MallocInfo> {
+    type Mallinfo2 = unsafe extern "C" fn() -> libc::mallinfo2;
+    // Looked up at run time, not linked: a tracked program must still build and run
+    // with a glibc older than 2.33, which has no mallinfo2.
+    // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name has no preconditions.
+    let symbol = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"mallinfo2".as_ptr()) };
+    if symbol.is_null() {
+        return None;
+    }
+    // SAFETY: the symbol glibc exports as `mallinfo2` is the function
+    // `struct mallinfo2 mallinfo2(void)`, which is what `Mallinfo2` declares.
+    let mallinfo2 = unsafe { std::mem::transmute::<*mut libc::c_void, Mallinfo2>(symbol) };
+    // SAFETY: mallinfo2 has no preconditions: it takes the arenas' locks itself and
+    // returns a plain struct by value. It is never called from inside malloc, and the
+    // tracker never holds a frozen thread inside glibc's allocator.
+    let info = unsafe { mallinfo2() };
+    let bytes = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
+    Some(MallocInfo {
+        in_use: bytes(info.uordblks),
+        free: bytes(info.fordblks),
+        mmapped: bytes(info.hblkhd),
+    })
+}
+
+/// Not glibc (musl has no `mallinfo2`): unknown.
+#[cfg(not(target_env = "gnu"))]
+fn malloc_info() -> Option<MallocInfo> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::os::footprint::{CgroupVersion, Limit, PressureLevel};
+
+    fn tree(name: &str) -> ProcRoot {
+        ProcRoot::at(format!(
+            "{}/tests/fixtures/proc/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+    }
+
+    #[test]
+    fn a_hybrid_v1_host_reads_rollup_pressure_and_the_memory_hierarchy() {
+        let f = sample_files(&tree("tree_v1_hybrid"), Some(4096));
+        assert_eq!(f.resident_source, Some("smaps_rollup"));
+        assert_eq!(f.rss, Some(1764 * 1024));
+        assert_eq!(f.anonymous, Some(112 * 1024));
+        assert_eq!(f.file_backed, Some(1652 * 1024));
+        assert_eq!(f.swap, Some(0));
+        assert_eq!(f.mem_total, Some(24_684_092 * 1024));
+        assert_eq!(f.mem_available, Some(24_221_632 * 1024));
+        assert_eq!(f.pressure.map(|p| p.level), Some(PressureLevel::Normal));
+        let cgroup = CgroupMemory {
+            version: CgroupVersion::V1,
+            current: Some(5_369_856),
+            limit: Some(Limit::Unlimited),
+            high: None,
+            peak: Some(6_045_696),
+            oom: None,
+            oom_kill: Some(0),
+            failcnt: Some(3),
+        };
+        assert_eq!(f.cgroup, Some(cgroup));
+        assert_eq!(f.malloc, None);
+    }
+
+    #[test]
+    fn a_v2_container_falls_back_to_statm_and_the_mount_root() {
+        let f = sample_files(&tree("tree_v2_container"), Some(4096));
+        assert_eq!(f.resident_source, Some("statm"));
+        assert_eq!(f.rss, Some(2000 * 4096));
+        assert_eq!(f.anonymous, Some(1500 * 4096));
+        assert_eq!(f.swap, None);
+        assert_eq!(f.pressure.map(|p| p.level), Some(PressureLevel::Critical));
+        assert_eq!((f.mem_total, f.mem_available), (None, None));
+        let cgroup = CgroupMemory {
+            version: CgroupVersion::V2,
+            current: Some(104_857_600),
+            limit: Some(Limit::Bytes(536_870_912)),
+            high: Some(Limit::Unlimited),
+            peak: Some(209_715_200),
+            oom: Some(2),
+            oom_kill: Some(1),
+            failcnt: None,
+        };
+        assert_eq!(f.cgroup, Some(cgroup));
+        assert_eq!(sample_files(&tree("tree_v2_container"), None).rss, None);
+    }
+
+    #[test]
+    fn malformed_or_missing_files_give_an_empty_footprint() {
+        for name in ["tree_malformed", "no_such_tree"] {
+            assert_eq!(sample_files(&tree(name), Some(4096)), Footprint::default());
+        }
+    }
+
+    #[test]
+    fn this_machine_answers() {
+        let f = sample();
+        println!("{f:#?}");
+        assert!(f.rss.is_some_and(|rss| rss > 0), "{f:?}");
+        let (Some(available), Some(total)) = (f.mem_available, f.mem_total) else {
+            panic!("no /proc/meminfo numbers: {f:?}");
+        };
+        assert!(available <= total, "{f:?}");
+        #[cfg(target_env = "gnu")]
+        assert!(f.malloc.is_some_and(|m| m.in_use > 0), "{f:?}");
+    }
+}
