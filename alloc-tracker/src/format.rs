@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use hashbrown::HashMap;
 
-use crate::os::{CgroupMemory, Footprint, Limit, MallocInfo, Pressure, Stall};
+use crate::footprint_json::write_footprint;
+use crate::os::Footprint;
 use crate::reach::Reachability;
 use crate::record::Record;
 use crate::site::Site;
@@ -118,96 +119,6 @@ fn write_totals(out: &mut dyn Write, s: &Stats) -> io::Result<()> {
 }
 
 /// `"footprint"`: every value `null` when unknown (see `docs/profile-format.md`).
-fn write_footprint(out: &mut dyn Write, f: &Footprint) -> io::Result<()> {
-    out.write_all(b",\n\"footprint\":{\"source\":")?;
-    write_opt_str(out, f.resident_source)?;
-    write!(
-        out,
-        ",\"rss\":{},\"anonymous\":{},\"file_backed\":{},\"swap\":{},\"mem_available\":{},\"mem_total\":{},\"malloc\":",
-        Num(f.rss),
-        Num(f.anonymous),
-        Num(f.file_backed),
-        Num(f.swap),
-        Num(f.mem_available),
-        Num(f.mem_total),
-    )?;
-    match f.malloc {
-        Some(MallocInfo {
-            in_use,
-            free,
-            mmapped,
-        }) => write!(
-            out,
-            "{{\"in_use\":{in_use},\"free\":{free},\"mmapped\":{mmapped}}}"
-        )?,
-        None => out.write_all(b"null")?,
-    }
-    out.write_all(b",\"pressure\":")?;
-    match &f.pressure {
-        Some(pressure) => write_pressure(out, pressure)?,
-        None => out.write_all(b"null")?,
-    }
-    out.write_all(b",\"cgroup\":")?;
-    match &f.cgroup {
-        Some(cgroup) => write_cgroup(out, cgroup)?,
-        None => out.write_all(b"null")?,
-    }
-    out.write_all(b"}")
-}
-
-fn write_pressure(out: &mut dyn Write, p: &Pressure) -> io::Result<()> {
-    out.write_all(b"{\"level\":")?;
-    write_str(out, p.level.as_str())?;
-    for (name, stall) in [("some", p.some), ("full", p.full)] {
-        write!(out, ",\"{name}\":")?;
-        match stall {
-            Some(Stall {
-                avg10,
-                avg60,
-                avg300,
-                total_us,
-            }) => write!(
-                out,
-                "{{\"avg10\":{avg10:.2},\"avg60\":{avg60:.2},\"avg300\":{avg300:.2},\"total_us\":{total_us}}}"
-            )?,
-            None => out.write_all(b"null")?,
-        }
-    }
-    out.write_all(b"}")
-}
-
-fn write_cgroup(out: &mut dyn Write, c: &CgroupMemory) -> io::Result<()> {
-    let limit = |limit: Option<Limit>| match limit {
-        Some(Limit::Bytes(bytes)) => bytes.to_string(),
-        Some(Limit::Unlimited) => "\"max\"".to_owned(),
-        None => "null".to_owned(),
-    };
-    write!(
-        out,
-        "{{\"version\":{},\"current\":{},\"limit\":{},\"high\":{},\"peak\":{},\"oom\":{},\"oom_kill\":{},\"failcnt\":{}}}",
-        c.version.number(),
-        Num(c.current),
-        limit(c.limit),
-        limit(c.high),
-        Num(c.peak),
-        Num(c.oom),
-        Num(c.oom_kill),
-        Num(c.failcnt),
-    )
-}
-
-/// An optional number as JSON: the number or `null`.
-struct Num(Option<u64>);
-
-impl std::fmt::Display for Num {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(value) => write!(f, "{value}"),
-            None => f.write_str("null"),
-        }
-    }
-}
-
 fn write_threads(out: &mut dyn Write, threads: &[ThreadInfo]) -> io::Result<()> {
     out.write_all(b",\n\"threads\":[")?;
     for (i, thread) in threads.iter().enumerate() {
@@ -326,11 +237,11 @@ fn write_live(
     out.write_all(b"]")
 }
 
-fn write_str(out: &mut dyn Write, text: &str) -> io::Result<()> {
+pub(crate) fn write_str(out: &mut dyn Write, text: &str) -> io::Result<()> {
     serde_json::to_writer(&mut *out, text).map_err(io::Error::from)
 }
 
-fn write_opt_str(out: &mut dyn Write, text: Option<&str>) -> io::Result<()> {
+pub(crate) fn write_opt_str(out: &mut dyn Write, text: Option<&str>) -> io::Result<()> {
     match text {
         Some(text) => write_str(out, text),
         None => out.write_all(b"null"),
@@ -376,57 +287,5 @@ mod tests {
         assert_eq!(value["threads"][0]["name"], "main");
         assert_eq!(value["totals"]["live_bytes"], 0);
         assert!(value["live"].as_array().unwrap().is_empty());
-    }
-
-    #[test]
-    fn the_footprint_is_json_with_nulls_for_the_unknown() {
-        use crate::os::footprint::{CgroupVersion, PressureLevel};
-        let stall = Stall {
-            avg10: 12.5,
-            avg60: 0.0,
-            avg300: 0.0,
-            total_us: 7,
-        };
-        let footprint = Footprint {
-            resident_source: Some("statm"),
-            rss: Some(4096),
-            malloc: Some(MallocInfo {
-                in_use: 1,
-                free: 2,
-                mmapped: 3,
-            }),
-            pressure: Some(Pressure {
-                level: PressureLevel::Warning,
-                some: Some(stall),
-                full: None,
-            }),
-            cgroup: Some(CgroupMemory {
-                version: CgroupVersion::V2,
-                current: Some(10),
-                limit: Some(Limit::Unlimited),
-                high: Some(Limit::Bytes(20)),
-                peak: None,
-                oom: Some(0),
-                oom_kill: None,
-                failcnt: None,
-            }),
-            ..Footprint::default()
-        };
-        let mut out = b"{\"x\":0".to_vec();
-        write_footprint(&mut out, &footprint).unwrap();
-        out.push(b'}');
-        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        let f = &value["footprint"];
-        assert_eq!(f["source"], "statm");
-        assert_eq!(f["rss"], 4096);
-        assert!(f["swap"].is_null() && f["mem_total"].is_null());
-        assert_eq!(f["malloc"]["mmapped"], 3);
-        assert_eq!(f["pressure"]["level"], "warning");
-        assert_eq!(f["pressure"]["some"]["avg10"], 12.5);
-        assert!(f["pressure"]["full"].is_null());
-        assert_eq!(f["cgroup"]["version"], 2);
-        assert_eq!(f["cgroup"]["limit"], "max");
-        assert_eq!(f["cgroup"]["high"], 20);
-        assert!(f["cgroup"]["peak"].is_null());
     }
 }

@@ -58,6 +58,7 @@ mod alloc;
 mod config;
 mod error;
 mod events;
+mod footprint_json;
 mod fork;
 mod format;
 mod guard;
