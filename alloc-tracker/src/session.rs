@@ -42,26 +42,12 @@ extern "C" fn at_exit() {
             state::stop();
             return None;
         };
+        // Roots are found before the freeze: a thread frozen in a free inside its own
+        // dl_iterate_phdr callback (the unwinder's, say) would hold the loader's lock.
+        let roots = os::REACHABILITY_SUPPORTED.then(|| exit_roots(stack_pointer, &registers));
         let frozen = state::freeze();
         let mut snapshot = take_snapshot("exit");
-        if frozen && os::REACHABILITY_SUPPORTED {
-            let current = thread::current();
-            let kernel_id = os::kernel_thread_id();
-            let threads: Vec<_> = snapshot
-                .threads
-                .iter()
-                .map(|t| {
-                    if t.id == current.id {
-                        thread::ThreadInfo {
-                            kernel_id,
-                            ..t.clone()
-                        }
-                    } else {
-                        t.clone()
-                    }
-                })
-                .collect();
-            let roots = reach::find_roots(stack_pointer, &registers, kernel_id, &threads);
+        if frozen && let Some(roots) = roots {
             snapshot.reachability = Some(reach::scan(&snapshot.live, &roots));
         }
         // Frees that waited for the scan go on; nothing is recorded any more.
@@ -78,6 +64,23 @@ extern "C" fn at_exit() {
     };
     // Never panic at exit: a closed stderr just loses the message.
     let _ = writeln!(std::io::stderr(), "{message}");
+}
+
+/// The scan's roots at exit, this thread's stack starting at `stack_pointer`.
+fn exit_roots(stack_pointer: usize, registers: &[usize]) -> reach::Roots {
+    let current = thread::current();
+    let kernel_id = os::kernel_thread_id();
+    let threads: Vec<_> = thread::all_threads()
+        .into_iter()
+        .map(|t| {
+            if t.id == current.id {
+                thread::ThreadInfo { kernel_id, ..t }
+            } else {
+                t
+            }
+        })
+        .collect();
+    reach::find_roots(stack_pointer, registers, kernel_id, &threads)
 }
 
 /// Writes a profile of the current state to `path` (from the API).
