@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::footprint::Footprint;
+use crate::layers::Layers;
 use crate::profile::{Profile, Reachability};
 use crate::stack::StackEntry;
 use crate::suppress::Suppression;
@@ -228,6 +230,8 @@ pub struct Report {
     pub(crate) sites: Vec<ReportSite>,
     pub(crate) cycles: Vec<ReportCycle>,
     pub(crate) suppressed: Vec<ReportSuppression>,
+    pub(crate) footprint: Option<Footprint>,
+    pub(crate) layers: Option<Layers>,
 }
 
 impl Report {

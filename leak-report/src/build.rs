@@ -7,6 +7,7 @@ use crate::analysis::{
 };
 use crate::groups::{CycleGroups, Groups};
 use crate::kinds::{Fate, decide};
+use crate::layers::Layers;
 use crate::profile::Profile;
 use crate::stack::{SiteStack, analyse_site};
 use crate::suppress::Suppressions;
@@ -139,6 +140,10 @@ impl Report {
             sites,
             cycles,
             suppressed,
+            footprint: profile.footprint().cloned(),
+            layers: profile
+                .footprint()
+                .map(|footprint| Layers::derive(footprint, profile.totals())),
         }
     }
 }

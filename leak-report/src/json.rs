@@ -6,6 +6,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::analysis::{Amount, Report, ReportCycle, ReportSite, ReportSuppression, SiteKind};
+use crate::footprint::Footprint;
+use crate::layers::WireLayers;
 use crate::profile::Reachability;
 use crate::stack::StackEntry;
 
@@ -25,8 +27,8 @@ impl Report {
     }
 
     /// report.json, pretty-printed, with a trailing newline. Keys come in the documented
-    /// order (`format`, `version`, `program`, `summary`, `reachability`, `sites`,
-    /// `cycles`, `suppressed`), not sorted.
+    /// order (`format`, `version`, `program`, `summary`, `reachability`, `footprint`,
+    /// `layers`, `sites`, `cycles`, `suppressed`), not sorted.
     ///
     /// # Errors
     /// Write errors.
@@ -59,6 +61,8 @@ impl Report {
                 suppressed: summary.suppressed.into(),
             },
             reachability: self.reachability().map(WireReachability::from),
+            footprint: self.footprint(),
+            layers: self.layers().map(WireLayers::from),
             sites: self.sites().iter().map(WireSite::from).collect(),
             cycles: self.cycles().iter().map(WireCycle::from).collect(),
             suppressed: self.suppressed().iter().map(WireSuppressed::from).collect(),
@@ -74,6 +78,8 @@ struct Wire<'a> {
     program: WireProgram<'a>,
     summary: WireSummary,
     reachability: Option<WireReachability>,
+    footprint: Option<&'a Footprint>,
+    layers: Option<WireLayers>,
     sites: Vec<WireSite<'a>>,
     cycles: Vec<WireCycle>,
     suppressed: Vec<WireSuppressed<'a>>,

@@ -84,6 +84,17 @@
 //! implemented for std, primitive or generic types), keeping at least one entry. See
 //! [`is_plumbing`] and [`is_startup`].
 //!
+//! # Memory by layer
+//!
+//! A profile written by a newer tracker carries a `footprint` ([`Profile::footprint`]):
+//! malloc's counters and the OS's (resident, anonymous, file-backed, swap; the cgroup,
+//! memory pressure, the system's available memory), each possibly unknown. From it and
+//! the tracker's live bytes, [`Report::layers`] says where the resident set went, each
+//! number from one layer: the tracked heap, what malloc handed out that the tracker did
+//! not see (native/FFI `malloc`, the tracker's own tables, malloc's headers: an
+//! estimate), malloc's free space, other anonymous memory (stacks, direct `mmap`) and
+//! file-backed memory. See [`Layers`].
+//!
 //! # Outputs
 //!
 //! Live blocks are grouped by kind and trimmed stack (function, file and line of every
@@ -98,10 +109,12 @@ mod build;
 mod cycles;
 mod error;
 mod flamegraph;
+mod footprint;
 mod format;
 mod groups;
 mod json;
 mod kinds;
+mod layers;
 mod load;
 mod plumbing;
 mod profile;
@@ -119,7 +132,9 @@ pub use analysis::{
     Summary,
 };
 pub use error::Error;
+pub use footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};
 pub use json::{REPORT_FORMAT, REPORT_VERSION};
+pub use layers::Layers;
 pub use load::{load_profile, parse_profile};
 pub use plumbing::{is_plumbing, is_plumbing_entry, is_startup};
 pub use profile::{

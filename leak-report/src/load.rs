@@ -57,6 +57,7 @@ pub fn parse_profile(path: &Path, bytes: &[u8]) -> Result<Profile, Error> {
 pub(crate) fn profile_from_raw(path: &Path, raw: Raw) -> Result<Profile, Error> {
     let site_index = validate(path, &raw)?;
     validate_reachability(path, &raw)?;
+    crate::footprint::validate(path, raw.footprint.as_ref())?;
     Ok(Profile::new(path.to_owned(), raw, site_index))
 }
 

@@ -6,12 +6,14 @@
 //! `sites[].frames`, `live[].size` and `live[].site`, and `live[].reachable` when the
 //! profile has a `reachability` scan. Every other documented field defaults to zero or
 //! empty when absent (`reachability.scanned` and `.complete` to `true`); unknown fields
-//! are ignored.
+//! are ignored. `footprint` (the `footprint` module) is optional, every value in it too.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::footprint::Footprint;
 
 /// The `format` value of a profile.
 pub const PROFILE_FORMAT: &str = "memleak-profile";
@@ -217,6 +219,8 @@ pub(crate) struct Raw {
     pub(crate) live: Vec<LiveBlock>,
     #[serde(default)]
     pub(crate) reachability: Option<Reachability>,
+    #[serde(default, deserialize_with = "crate::footprint::object")]
+    pub(crate) footprint: Option<Footprint>,
 }
 
 /// A loaded and validated profile.
@@ -306,6 +310,12 @@ impl Profile {
     #[must_use]
     pub fn reachability(&self) -> Option<&Reachability> {
         self.raw.reachability.as_ref().filter(|scan| scan.scanned)
+    }
+    /// The allocator's and the OS's view of the process when the profile was written;
+    /// `None` in a profile written before the footprint existed (or with `null`).
+    #[must_use]
+    pub fn footprint(&self) -> Option<&Footprint> {
+        self.raw.footprint.as_ref()
     }
     /// The site with this id.
     #[must_use]

@@ -17,6 +17,30 @@ pub(crate) fn leaky() -> Profile {
     parse_profile(Path::new("/fixtures/leaky.json"), LEAKY.as_bytes()).expect("fixture loads")
 }
 
+/// A footprint with every field known (the real `leaky` example's numbers, cgroup v2
+/// with a `memory.high`), pressure `full` null.
+pub(crate) fn full() -> Value {
+    json!({"source": "smaps_rollup", "rss": 3_678_208, "anonymous": 286_720,
+           "file_backed": 3_391_488, "swap": 0,
+           "mem_available": 24_652_361_728_u64, "mem_total": 25_276_510_208_u64,
+           "malloc": {"in_use": 42288, "free": 92880, "mmapped": 0},
+           "pressure": {"level": "normal",
+                        "some": {"avg10": 0.25, "avg60": 1.5, "avg300": 0.0, "total_us": 77},
+                        "full": null},
+           "cgroup": {"version": 2, "current": 406_138_880, "limit": "max",
+                      "high": 1_073_741_824, "peak": 484_724_736, "oom": 0,
+                      "oom_kill": 0, "failcnt": null}})
+}
+
+/// The leaky fixture's text with `footprint` set (left absent when `None`).
+pub(crate) fn leaky_with(footprint: Option<Value>) -> String {
+    let mut value: Value = serde_json::from_str(LEAKY).expect("fixture parses");
+    if let Some(footprint) = footprint {
+        value["footprint"] = footprint;
+    }
+    value.to_string()
+}
+
 /// A frame description: symbols innermost first, separated by `" | "`, each either
 /// `function @ file:line` or `function`; an empty string is an unresolved frame.
 fn frame(ip: u64, description: &str) -> Value {
@@ -206,6 +230,7 @@ pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
         sites,
         live,
         reachability: Some(Reachability::default()),
+        footprint: None,
     };
     crate::load::profile_from_raw(Path::new("/big.json"), raw).expect("big profile is valid")
 }

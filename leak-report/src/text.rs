@@ -1,4 +1,5 @@
-//! The text report, for people: a header with the headline numbers, then the leaks
+//! The text report, for people: a header with the headline numbers and the process's
+//! memory by layer (the `layers` module), then the leaks
 //! biggest first with their stacks (with a reachability scan, in the sections of the
 //! `sections` module); last, what each suppression hid.
 
@@ -7,6 +8,7 @@ use std::path::Path;
 
 use crate::analysis::{Amount, Report, ReportSite, ReportSuppression, SiteKind};
 use crate::format::{Style, entry_line, more, plural};
+use crate::layers::write_memory;
 use crate::sections::scanned_sections;
 
 /// Text rendering options.
@@ -67,6 +69,7 @@ pub(crate) fn render(
         rank: 0,
     };
     header(report, &mut writer)?;
+    write_memory(report, &mut writer)?;
     if report.reachability().is_none() {
         let sites = report
             .sites_of(SiteKind::LiveAtExit)

@@ -108,6 +108,8 @@ fn json_additions() {
             "program",
             "summary",
             "reachability",
+            "footprint",
+            "layers",
             "sites",
             "cycles",
             "suppressed"
