@@ -61,25 +61,39 @@ fn frame(ip: u64, description: &str) -> Value {
 /// A profile whose site `i` has the frames `sites[i].0` (innermost first, see [`frame`])
 /// and one live block per size in `sites[i].1`.
 pub(crate) fn profile(sites: &[(&[&str], &[u64])]) -> Profile {
+    let stacks: Vec<&[&str]> = sites.iter().map(|(frames, _)| *frames).collect();
+    let live: Vec<Value> = sites
+        .iter()
+        .enumerate()
+        .flat_map(|(id, (_, sizes))| {
+            sizes
+                .iter()
+                .map(move |size| json!({"size": size, "site": id}))
+        })
+        .collect();
+    let total = sites
+        .iter()
+        .flat_map(|(_, sizes)| sizes.iter())
+        .fold(0_u64, |sum, size| sum.saturating_add(*size));
+    let document = document(&stacks, live, total);
+    parse_profile(Path::new("/built.json"), document.to_string().as_bytes())
+        .expect("built profile loads")
+}
+
+/// A profile document whose site `i` has the frames `stacks[i]` (innermost first, see
+/// [`frame`]) and whose live blocks, `total` bytes in all, are `live`.
+fn document(stacks: &[&[&str]], live: Vec<Value>, total: u64) -> Value {
     let mut frames = Vec::new();
     let mut site_values = Vec::new();
-    let mut live = Vec::new();
-    for (id, (descriptions, sizes)) in sites.iter().enumerate() {
+    for (id, descriptions) in stacks.iter().enumerate() {
         let mut indices = Vec::new();
         for description in *descriptions {
             indices.push(frames.len());
             frames.push(frame(0x1000 + 0x10 * frames.len() as u64, description));
         }
         site_values.push(json!({"id": id, "frames": indices}));
-        for size in *sizes {
-            live.push(json!({"size": size, "site": id}));
-        }
     }
-    let total = sites
-        .iter()
-        .flat_map(|(_, sizes)| sizes.iter())
-        .fold(0_u64, |sum, size| sum.saturating_add(*size));
-    let document = json!({
+    json!({
         "format": "memleak-profile",
         "version": 1,
         "exe": "/bin/prog",
@@ -91,9 +105,7 @@ pub(crate) fn profile(sites: &[(&[&str], &[u64])]) -> Profile {
         "frames": frames,
         "sites": site_values,
         "live": live,
-    });
-    parse_profile(Path::new("/built.json"), document.to_string().as_bytes())
-        .expect("built profile loads")
+    })
 }
 
 /// The start-up frames below `main` on Linux, outermost last.
@@ -120,16 +132,6 @@ pub(crate) type ScanBlock<'a> = (usize, u64, bool, &'a [u64]);
 /// The JSON of a scanned profile: site `i` has the frames `sites[i]` (innermost first, see
 /// [`frame`]); every block is one of `blocks`. Unreachable blocks carry their `refs`.
 pub(crate) fn scanned_json(sites: &[&[&str]], blocks: &[ScanBlock<'_>]) -> Value {
-    let mut frames = Vec::new();
-    let mut site_values = Vec::new();
-    for (id, descriptions) in sites.iter().enumerate() {
-        let mut indices = Vec::new();
-        for description in *descriptions {
-            indices.push(frames.len());
-            frames.push(frame(0x1000 + 0x10 * frames.len() as u64, description));
-        }
-        site_values.push(json!({"id": id, "frames": indices}));
-    }
     let live: Vec<Value> = blocks
         .iter()
         .map(|&(site, size, reachable, refs)| {
@@ -141,21 +143,10 @@ pub(crate) fn scanned_json(sites: &[&[&str]], blocks: &[ScanBlock<'_>]) -> Value
         })
         .collect();
     let total: u64 = blocks.iter().map(|block| block.1).sum();
-    json!({
-        "format": "memleak-profile",
-        "version": 1,
-        "exe": "/bin/prog",
-        "args": ["/bin/prog"],
-        "totals": {
-            "allocated_bytes": total, "allocated_blocks": live.len(),
-            "peak_live_bytes": total, "peak_live_blocks": live.len(),
-        },
-        "frames": frames,
-        "sites": site_values,
-        "live": live,
-        "reachability": {"scanned": true, "scan_ns": 1000, "root_bytes": 4096,
-                         "bytes_scanned": total, "threads": 1, "complete": true},
-    })
+    let mut document = document(sites, live, total);
+    document["reachability"] = json!({"scanned": true, "scan_ns": 1000, "root_bytes": 4096,
+                                      "bytes_scanned": total, "threads": 1, "complete": true});
+    document
 }
 
 /// [`scanned_json`], loaded.
