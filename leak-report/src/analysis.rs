@@ -232,6 +232,19 @@ pub struct Report {
     pub(crate) suppressed: Vec<ReportSuppression>,
     pub(crate) footprint: Option<Footprint>,
     pub(crate) layers: Option<Layers>,
+    pub(crate) leaks_by_thread: Vec<ThreadLeak>,
+}
+
+/// The leaked memory (as [`Report::leaked_bytes`] counts it) one thread allocated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ThreadLeak {
+    /// The tracker's id of the allocating thread.
+    pub thread: u64,
+    /// Its OS name when the tracker knew it (libtest names a test's thread after it).
+    pub name: Option<String>,
+    /// What it leaked.
+    pub leaked: Amount,
 }
 
 impl Report {
@@ -253,6 +266,13 @@ impl Report {
     #[must_use]
     pub fn leaked_blocks(&self) -> u64 {
         self.leaked().blocks
+    }
+
+    /// Leaked memory by allocating thread, biggest first; threads that leaked nothing are
+    /// left out.
+    #[must_use]
+    pub fn leaks_by_thread(&self) -> &[ThreadLeak] {
+        &self.leaks_by_thread
     }
 
     fn leaked(&self) -> Amount {

@@ -2,8 +2,11 @@
 //! module), summed by kind and trimmed stack, groups sorted biggest first; cycles grouped
 //! by their members' sites; what each suppression hid.
 
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+
 use crate::analysis::{
-    Amount, ProgramInfo, Report, ReportSite, ReportSuppression, SiteKind, Summary,
+    Amount, ProgramInfo, Report, ReportSite, ReportSuppression, SiteKind, Summary, ThreadLeak,
 };
 use crate::groups::{CycleGroups, Groups};
 use crate::kinds::{Fate, decide};
@@ -84,6 +87,7 @@ impl Report {
         // Sum the shown blocks by (kind, trimmed stack), the hidden ones by suppression.
         let mut groups = Groups::new(&analysed);
         let mut hidden = vec![Amount::default(); suppressions.entries().len()];
+        let mut by_thread: BTreeMap<u64, Amount> = BTreeMap::new();
         for (block, (live_block, fate)) in live.iter().zip(&verdicts.fates).enumerate() {
             let Some(site) = site_of(block) else { continue };
             let amount = Amount::new(live_block.size, 1);
@@ -91,6 +95,9 @@ impl Report {
                 Fate::Shown(kind) => {
                     let group = groups.group(site, kind);
                     groups.list[group].amount.add(amount);
+                    if kind.is_leak() {
+                        by_thread.entry(live_block.thread).or_default().add(amount);
+                    }
                 }
                 Fate::Hidden(index) => hidden[index].add(amount),
             }
@@ -144,8 +151,27 @@ impl Report {
             layers: profile
                 .footprint()
                 .map(|footprint| Layers::derive(footprint, profile.totals())),
+            leaks_by_thread: leaks_by_thread(profile, by_thread),
         }
     }
+}
+
+/// The per-thread sums named from the profile's thread list, biggest first.
+fn leaks_by_thread(profile: &Profile, by_thread: BTreeMap<u64, Amount>) -> Vec<ThreadLeak> {
+    let mut leaks: Vec<ThreadLeak> = by_thread
+        .into_iter()
+        .map(|(thread, leaked)| ThreadLeak {
+            thread,
+            name: profile
+                .threads()
+                .iter()
+                .find(|known| known.id == thread)
+                .and_then(|known| known.name.clone()),
+            leaked,
+        })
+        .collect();
+    leaks.sort_by_key(|leak| Reverse((leak.leaked.bytes, leak.leaked.blocks)));
+    leaks
 }
 
 /// The headline numbers from the sorted sites and what the suppressions hid.
@@ -321,5 +347,47 @@ mod tests {
         assert_eq!((report.leaked_bytes(), report.leaked_blocks()), (0, 0));
         assert_eq!(report.summary().runtime, Amount::new(1024, 1));
         assert_eq!(report.leak_sites().count(), 0);
+    }
+
+    #[test]
+    fn leaks_are_summed_by_allocating_thread_with_whole_profile_kinds() {
+        // Thread 1 loses a block that points at a block thread 2 allocated: the second
+        // is indirect (not definite) and counts for thread 2; thread 0's block is
+        // reachable and counts for nobody.
+        let mut value = crate::testing::scanned_json(
+            &[
+                &on_main(&["app::a"]),
+                &on_main(&["app::b"]),
+                &on_main(&["app::c"]),
+            ],
+            &[
+                (0, 100, false, &[1]),
+                (1, 40, false, &[]),
+                (2, 8, true, &[]),
+            ],
+        );
+        for (block, thread) in [(0, 1), (1, 2), (2, 0)] {
+            value["live"][block]["thread"] = thread.into();
+        }
+        value["threads"] = serde_json::json!([
+            {"id": 0, "name": "main"}, {"id": 1, "name": "tests::one"}, {"id": 2, "name": null}
+        ]);
+        let profile =
+            crate::parse_profile(Path::new("/t.json"), value.to_string().as_bytes()).unwrap();
+        let report = build(&profile);
+        assert_eq!(report.summary().definite, Amount::new(100, 1));
+        assert_eq!(report.summary().indirect, Amount::new(40, 1));
+        let by_thread: Vec<(u64, Option<&str>, Amount)> = report
+            .leaks_by_thread()
+            .iter()
+            .map(|leak| (leak.thread, leak.name.as_deref(), leak.leaked))
+            .collect();
+        assert_eq!(
+            by_thread,
+            [
+                (1, Some("tests::one"), Amount::new(100, 1)),
+                (2, None, Amount::new(40, 1))
+            ]
+        );
     }
 }

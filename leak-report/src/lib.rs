@@ -129,7 +129,7 @@ mod text;
 
 pub use analysis::{
     Amount, CycleMember, ProgramInfo, Report, ReportCycle, ReportSite, ReportSuppression, SiteKind,
-    Summary,
+    Summary, ThreadLeak,
 };
 pub use error::Error;
 pub use footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};

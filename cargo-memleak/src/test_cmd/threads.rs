@@ -1,15 +1,14 @@
-//! A profile's leaks by allocating thread's name. Each name's blocks are handed to
-//! leak-report on their own, so what counts as leaked stays leak-report's call.
+//! A profile's leaks by allocating thread's name, as leak-report classifies them (with
+//! this command's suppressions): threads of one name are added up.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use leak_report::{Amount, ProgramInfo};
 
 use crate::settings;
-use serde_json::Value;
 
 /// Leaked memory allocated by the threads of one name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,63 +21,19 @@ pub(crate) struct ThreadLeak {
 /// The leaks of the profile at `path` by thread name, biggest first; names that leaked
 /// nothing are left out.
 pub(crate) fn leaks_by_thread(path: &Path) -> Result<Vec<ThreadLeak>> {
-    let json = std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
-    let mut root: Value = serde_json::from_slice(&json)
-        .with_context(|| format!("failed to parse {}", path.display()))?;
-    let mut names: HashMap<u64, String> = HashMap::new();
-    for thread in root["threads"].as_array().into_iter().flatten() {
-        if let (Some(id), Some(name)) = (thread["id"].as_u64(), thread["name"].as_str()) {
-            names.insert(id, name.to_owned());
-        }
+    let profile = leak_report::load_profile(path)?;
+    let report = settings::build_report(&profile, ProgramInfo::from_profile(&profile));
+    let mut by_name: BTreeMap<Option<String>, Amount> = BTreeMap::new();
+    for leak in report.leaks_by_thread() {
+        let total = by_name.entry(leak.name.clone()).or_default();
+        *total = plus(*total, leak.leaked);
     }
-    let live = match root.get_mut("live").map(Value::take) {
-        Some(Value::Array(live)) => live,
-        _ => Vec::new(),
-    };
-    let mut by_name: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
-    for (index, block) in live.iter().enumerate() {
-        let name = block["thread"].as_u64().and_then(|id| names.get(&id));
-        by_name.entry(name.cloned()).or_default().push(index);
-    }
-    let mut leaks = Vec::new();
-    for (thread, indices) in by_name {
-        root["live"] = Value::Array(subset(&live, &indices));
-        let bytes = serde_json::to_vec(&root).context("failed to split the profile")?;
-        let profile = leak_report::parse_profile(path, &bytes)?;
-        let report = settings::build_report(&profile, ProgramInfo::from_profile(&profile));
-        if report.has_leaks() {
-            let leaked = Amount::new(report.leaked_bytes(), report.leaked_blocks());
-            leaks.push(ThreadLeak { thread, leaked });
-        }
-    }
+    let mut leaks: Vec<ThreadLeak> = by_name
+        .into_iter()
+        .map(|(thread, leaked)| ThreadLeak { thread, leaked })
+        .collect();
     leaks.sort_by_key(|leak| Reverse((leak.leaked.bytes, leak.leaked.blocks)));
     Ok(leaks)
-}
-
-/// The blocks at `indices`, with their `refs` (indices into `live` of the unreachable
-/// blocks they point to, docs/profile-format.md) renumbered and cut to the subset.
-fn subset(live: &[Value], indices: &[usize]) -> Vec<Value> {
-    let renumber: HashMap<u64, u64> = (0u64..)
-        .zip(indices)
-        .map(|(new, &old)| (old as u64, new))
-        .collect();
-    let renumbered = |target: &mut Value| match target.as_u64().and_then(|t| renumber.get(&t)) {
-        Some(&new) => {
-            *target = new.into();
-            true
-        }
-        None => false,
-    };
-    indices
-        .iter()
-        .map(|&index| {
-            let mut block = live[index].clone();
-            if let Some(refs) = block.get_mut("refs").and_then(Value::as_array_mut) {
-                refs.retain_mut(renumbered);
-            }
-            block
-        })
-        .collect()
 }
 
 /// What `leaks` holds for `thread`; nothing if it is not there.
@@ -165,19 +120,6 @@ mod tests {
             ]
         );
         assert!(leaks_by_thread(&dir.path().join("missing.json")).is_err());
-    }
-
-    #[test]
-    fn subsets_renumber_refs() {
-        let live: Vec<Value> = serde_json::from_str(
-            r#"[{"size": 1, "thread": 0, "refs": [1, 2]}, {"size": 2, "thread": 1},
-                {"size": 3, "thread": 0, "refs": [0, 2]}]"#,
-        )
-        .unwrap();
-        let picked = subset(&live, &[0, 2]);
-        assert_eq!(picked[0]["refs"], serde_json::json!([1]));
-        assert_eq!(picked[1]["refs"], serde_json::json!([0, 1]));
-        assert_eq!(picked[1]["size"], 3);
     }
 
     #[test]
