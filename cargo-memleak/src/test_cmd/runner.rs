@@ -159,7 +159,7 @@ fn run_binary(
     let written = report::write_files(&report, out_dir)?;
     report::print_text(&report)?;
     if report.has_leaks() {
-        let attribution = attribute(binary, &profile_path, &reruns, filters);
+        let attribution = attribute(binary, threads::by_name(&report), &reruns, filters);
         let text = format!("\nleaks by test in `{name}`:\n{}", attribution.render());
         report::print(|out| out.write_all(text.as_bytes()))?;
     }
@@ -188,20 +188,11 @@ fn test_process(binary: &TestBinary) -> ProcessBuilder {
 /// the way leaves the leaks concerned unattributed, with the reason.
 fn attribute(
     binary: &TestBinary,
-    profile: &Path,
+    leaks: Vec<ThreadLeak>,
     reruns: &Path,
     filters: &TestFilters,
 ) -> Attribution {
     let mut attribution = Attribution::default();
-    let leaks = match threads::leaks_by_thread(profile) {
-        Ok(leaks) => leaks,
-        Err(e) => {
-            say(format_args!(
-                "warning: failed to attribute the leaks to tests: {e:#}"
-            ));
-            return attribution;
-        }
-    };
     let tests = match list_tests(binary, filters) {
         Ok(tests) => tests,
         Err(e) => {

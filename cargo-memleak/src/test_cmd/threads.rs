@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
-use leak_report::{Amount, ProgramInfo};
+use leak_report::{Amount, ProgramInfo, Report};
 
 use crate::settings;
 
@@ -23,6 +23,11 @@ pub(crate) struct ThreadLeak {
 pub(crate) fn leaks_by_thread(path: &Path) -> Result<Vec<ThreadLeak>> {
     let profile = leak_report::load_profile(path)?;
     let report = settings::build_report(&profile, ProgramInfo::from_profile(&profile));
+    Ok(by_name(&report))
+}
+
+/// A report's leaks by thread name, biggest first.
+pub(crate) fn by_name(report: &Report) -> Vec<ThreadLeak> {
     let mut by_name: BTreeMap<Option<String>, Amount> = BTreeMap::new();
     for leak in report.leaks_by_thread() {
         let total = by_name.entry(leak.name.clone()).or_default();
@@ -33,7 +38,7 @@ pub(crate) fn leaks_by_thread(path: &Path) -> Result<Vec<ThreadLeak>> {
         .map(|(thread, leaked)| ThreadLeak { thread, leaked })
         .collect();
     leaks.sort_by_key(|leak| Reverse((leak.leaked.bytes, leak.leaked.blocks)));
-    Ok(leaks)
+    leaks
 }
 
 /// What `leaks` holds for `thread`; nothing if it is not there.
