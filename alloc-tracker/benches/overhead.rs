@@ -1,7 +1,7 @@
 //! Overhead of `TrackingAlloc`, and of the peer `dhat::Alloc`, against the untracked
 //! `System` allocator, in one run.
 //!
-//! `cargo bench -p alloc-tracker --bench overhead [-- [--rounds N] [--scale F] [WORKLOAD...]]`
+//! `cargo bench -p alloc-tracker --bench overhead [-- [--rounds N] [--scale F] [--modes M,..] [WORKLOAD...]]`
 //! (5 rounds, full size, every workload by default; see `docs/benchmarks.md`).
 //!
 //! The parent re-runs this binary as one child per (round, workload, mode), alternating
@@ -119,7 +119,9 @@ static ALLOC: Switch = Switch;
 const CHILD_VAR: &str = "ALLOC_TRACKER_BENCH_CHILD";
 const WORKLOAD_VAR: &str = "ALLOC_TRACKER_BENCH_WORKLOAD";
 const SCALE_VAR: &str = "ALLOC_TRACKER_BENCH_SCALE";
-const MODES: [&str; 3] = ["system", "tracked", "dhat"];
+const MODES: [&str; 4] = ["system", "tracked", "sampled", "dhat"];
+/// The sampled child's mean gap between samples: jemalloc's and Go's default.
+const SAMPLE_BYTES: &str = "524288";
 
 /// Peak resident set size of this process so far, in KiB (`VmHWM`; 0 where unknown).
 fn peak_rss_kib() -> u64 {
@@ -141,7 +143,9 @@ fn child(mode: &str, name: &str, scale: f64) {
         .expect("known workload");
     let mut profiler = None;
     match mode {
-        "tracked" => {
+        // The sampled child is the tracked one with MEMLEAK_SAMPLE_BYTES set, which
+        // `start` reads.
+        "tracked" | "sampled" => {
             alloc_tracker::start();
             MODE.store(TRACKED, Relaxed);
         }
@@ -182,7 +186,13 @@ struct Sample {
 
 fn run_child(mode: &str, workload: &Workload, scale: f64) -> Sample {
     let exe = std::env::current_exe().expect("bench exe");
-    let output = Command::new(exe)
+    let mut command = Command::new(exe);
+    if mode == "sampled" {
+        command.env("MEMLEAK_SAMPLE_BYTES", SAMPLE_BYTES);
+    } else {
+        command.env_remove("MEMLEAK_SAMPLE_BYTES");
+    }
+    let output = command
         .env(CHILD_VAR, mode)
         .env(WORKLOAD_VAR, workload.name)
         .env(SCALE_VAR, scale.to_string())
@@ -237,6 +247,7 @@ fn min_max(values: &[f64]) -> String {
 struct Rounds {
     system: Vec<Sample>,
     tracked: Vec<Sample>,
+    sampled: Vec<Sample>,
     dhat: Vec<Sample>,
 }
 
@@ -259,6 +270,15 @@ fn main() {
             .position(|a| a == flag)
             .and_then(|i| args.get(i + 1))
     };
+    // `--modes system,tracked` runs only those (system always runs: it is the baseline).
+    let modes: Vec<&str> = match value_of("--modes") {
+        Some(list) => MODES
+            .iter()
+            .copied()
+            .filter(|m| *m == "system" || list.split(',').any(|w| w == *m))
+            .collect(),
+        None => MODES.to_vec(),
+    };
     let rounds: usize = value_of("--rounds").map_or(5, |n| n.parse().expect("--rounds N"));
     let scale: f64 = value_of("--scale").map_or(1.0, |n| n.parse().expect("--scale F"));
     assert!(
@@ -272,7 +292,7 @@ fn main() {
         .enumerate()
         .filter(|&(i, a)| {
             !a.starts_with("--")
-                && (i == 0 || !matches!(args[i - 1].as_str(), "--rounds" | "--scale"))
+                && (i == 0 || !matches!(args[i - 1].as_str(), "--rounds" | "--scale" | "--modes"))
         })
         .map(|(_, a)| a)
         .collect();
@@ -307,8 +327,8 @@ fn main() {
     let mut results: Vec<Rounds> = selected.iter().map(|_| Rounds::default()).collect();
     for round in 0..rounds {
         for ((workload, count), result) in selected.iter().zip(&counts).zip(&mut results) {
-            for k in 0..MODES.len() {
-                let mode = MODES[(round + k) % MODES.len()];
+            for k in 0..modes.len() {
+                let mode = modes[(round + k) % modes.len()];
                 let sample = run_child(mode, workload, scale);
                 assert_eq!(
                     sample.checksum, count.checksum,
@@ -318,6 +338,7 @@ fn main() {
                 match mode {
                     "system" => result.system.push(sample),
                     "tracked" => result.tracked.push(sample),
+                    "sampled" => result.sampled.push(sample),
                     _ => result.dhat.push(sample),
                 }
             }
@@ -332,70 +353,81 @@ fn main() {
     println!();
     println!(
         "wall time and peak RSS vs System, {rounds} alternating rounds; tracker: full stacks, \
-         every allocation; dhat: dhat::Alloc + Profiler (testing mode, default 10-frame stacks)"
+         every allocation; sampled: the tracker with MEMLEAK_SAMPLE_BYTES={SAMPLE_BYTES}; \
+         dhat: dhat::Alloc + Profiler (testing mode, default 10-frame stacks)"
     );
     println!(
-        "{:<9} {:>8} {:>7} {:>11} {:>7} {:>13} {:>8} {:>8} {:>7} {:>7} {:>8} {:>8}",
+        "{:<9} {:>7} {:>7} {:>11} {:>7} {:>11} {:>7} {:>13} {:>8} {:>7} {:>7} {:>7} {:>8} {:>6} {:>6} {:>7}",
         "workload",
         "sys ms",
         "tracker",
+        "min-max",
+        "sampled",
         "min-max",
         "dhat",
         "min-max",
         "dhat/trk",
         "sys MiB",
         "RSS trk",
+        "RSS smp",
         "RSS dhat",
         "trk ns",
+        "smp ns",
         "dhat ns",
     );
     for ((workload, count), result) in selected.iter().zip(&counts).zip(&results) {
-        let ratio = |a: &[Sample], b: &[Sample], f: fn(&Sample) -> f64| -> Vec<f64> {
+        let ratios = |a: &[Sample], b: &[Sample], f: fn(&Sample) -> f64| -> Vec<f64> {
             a.iter().zip(b).map(|(x, y)| f(x) / f(y)).collect()
         };
-        let tracker = ratio(&result.tracked, &result.system, |s| s.nanos);
-        let dhat = ratio(&result.dhat, &result.system, |s| s.nanos);
-        let dhat_vs_tracker = ratio(&result.dhat, &result.tracked, |s| s.nanos);
-        let rss_tracker = ratio(&result.tracked, &result.system, |s| s.peak_kib);
-        let rss_dhat = ratio(&result.dhat, &result.system, |s| s.peak_kib);
-        let events = (count.allocs + count.reallocs) as f64;
-        let per_alloc = |with: &[Sample]| -> f64 {
-            median(
-                &with
-                    .iter()
-                    .zip(&result.system)
-                    .map(|(w, s)| (w.nanos - s.nanos) / events)
-                    .collect::<Vec<_>>(),
-            )
+        // "-" for a mode that did not run.
+        let show = |values: &[f64], digits: usize, suffix: &str| -> String {
+            if values.is_empty() {
+                "-".to_owned()
+            } else {
+                format!("{:.digits$}{suffix}", median(values))
+            }
         };
-        let sys_ms = median(
-            &result
-                .system
-                .iter()
-                .map(|s| s.nanos / 1e6)
-                .collect::<Vec<_>>(),
-        );
-        let sys_mib = median(
-            &result
-                .system
-                .iter()
-                .map(|s| s.peak_kib / 1024.0)
-                .collect::<Vec<_>>(),
-        );
+        let spread = |values: &[f64]| -> String {
+            if values.is_empty() {
+                "-".to_owned()
+            } else {
+                min_max(values)
+            }
+        };
+        let tracker = ratios(&result.tracked, &result.system, |s| s.nanos);
+        let sampled = ratios(&result.sampled, &result.system, |s| s.nanos);
+        let dhat = ratios(&result.dhat, &result.system, |s| s.nanos);
+        let dhat_vs_tracker = ratios(&result.dhat, &result.tracked, |s| s.nanos);
+        let rss_tracker = ratios(&result.tracked, &result.system, |s| s.peak_kib);
+        let rss_sampled = ratios(&result.sampled, &result.system, |s| s.peak_kib);
+        let rss_dhat = ratios(&result.dhat, &result.system, |s| s.peak_kib);
+        let events = (count.allocs + count.reallocs) as f64;
+        let per_alloc = |with: &[Sample]| -> Vec<f64> {
+            with.iter()
+                .zip(&result.system)
+                .map(|(w, s)| (w.nanos - s.nanos) / events)
+                .collect()
+        };
+        let sys_ms: Vec<f64> = result.system.iter().map(|s| s.nanos / 1e6).collect();
+        let sys_mib: Vec<f64> = result.system.iter().map(|s| s.peak_kib / 1024.0).collect();
         println!(
-            "{:<9} {:>8.0} {:>6.2}x {:>11} {:>6.1}x {:>13} {:>7.1}x {:>8.0} {:>6.2}x {:>6.2}x {:>8.0} {:>8.0}",
+            "{:<9} {:>7} {:>7} {:>11} {:>7} {:>11} {:>7} {:>13} {:>8} {:>7} {:>7} {:>7} {:>8} {:>6} {:>6} {:>7}",
             workload.name,
-            sys_ms,
-            median(&tracker),
-            min_max(&tracker),
-            median(&dhat),
-            min_max(&dhat),
-            median(&dhat_vs_tracker),
-            sys_mib,
-            median(&rss_tracker),
-            median(&rss_dhat),
-            per_alloc(&result.tracked),
-            per_alloc(&result.dhat),
+            show(&sys_ms, 0, ""),
+            show(&tracker, 2, "x"),
+            spread(&tracker),
+            show(&sampled, 3, "x"),
+            spread(&sampled),
+            show(&dhat, 1, "x"),
+            spread(&dhat),
+            show(&dhat_vs_tracker, 1, "x"),
+            show(&sys_mib, 0, ""),
+            show(&rss_tracker, 2, "x"),
+            show(&rss_sampled, 2, "x"),
+            show(&rss_dhat, 2, "x"),
+            show(&per_alloc(&result.tracked), 0, ""),
+            show(&per_alloc(&result.sampled), 1, ""),
+            show(&per_alloc(&result.dhat), 0, ""),
         );
     }
     println!(

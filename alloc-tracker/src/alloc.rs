@@ -82,7 +82,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
 
     #[inline]
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
-        events::on_dealloc(block as usize);
+        events::on_dealloc(block as usize, layout.size());
         // SAFETY: the caller guarantees `block` was allocated by this allocator (so by
         // `A`, which did every allocation) with `layout`.
         unsafe { self.inner.dealloc(block, layout) }
@@ -90,7 +90,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
 
     #[inline]
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let pending = events::realloc_begin(block as usize);
+        let pending = events::realloc_begin(block as usize, layout.size());
         // SAFETY: the caller guarantees `block` came from this allocator (so from `A`)
         // with `layout`, and that `new_size` is valid for `layout.align()`.
         let moved = unsafe { self.inner.realloc(block, layout, new_size) };

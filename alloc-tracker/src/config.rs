@@ -3,12 +3,40 @@
 //! | variable | meaning |
 //! |---|---|
 //! | `MEMLEAK_OUT` | where the profile is written at exit; `%p` becomes the pid. Unset or empty: the tracker records nothing and writes nothing |
+//! | `MEMLEAK_INTERVAL_MS` | milliseconds between the timeline's samples of the heap and the process's memory (default 100; `0`: no sampler thread, only the peak and exit samples). Read once, when tracking starts with `MEMLEAK_OUT` set; anything but decimal digits means the default |
 
 use std::ffi::{CStr, OsString};
 use std::path::PathBuf;
 
+use crate::os;
+
 /// The output path variable, as a C string so it can be read without allocating.
 pub(crate) const OUT_VAR: &CStr = c"MEMLEAK_OUT";
+
+/// The timeline's sampling interval variable.
+pub(crate) const INTERVAL_VAR: &CStr = c"MEMLEAK_INTERVAL_MS";
+
+/// The interval when `MEMLEAK_INTERVAL_MS` is unset, empty or not a number.
+pub(crate) const DEFAULT_INTERVAL_MS: u64 = 100;
+
+/// The sampling interval from `MEMLEAK_INTERVAL_MS`, read without allocating; 0 means
+/// no sampler.
+pub(crate) fn interval_ms() -> u64 {
+    let mut buffer = [0u8; 24];
+    parse_interval(os::env_bytes(INTERVAL_VAR, &mut buffer))
+}
+
+/// The interval a value of `MEMLEAK_INTERVAL_MS` asks for (`None`: unset).
+pub(crate) fn parse_interval(raw: Option<&[u8]>) -> u64 {
+    let Some(text) = raw.map(<[u8]>::trim_ascii).filter(|text| !text.is_empty()) else {
+        return DEFAULT_INTERVAL_MS;
+    };
+    std::str::from_utf8(text)
+        .ok()
+        .filter(|text| text.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(DEFAULT_INTERVAL_MS)
+}
 
 /// The profile path from `MEMLEAK_OUT` with `%p` expanded, or `None` when unset or empty.
 pub(crate) fn out_path() -> Option<PathBuf> {
@@ -57,5 +85,22 @@ mod tests {
             expand_pattern("100%%-%x%".as_ref(), 1),
             PathBuf::from("100%-%x%")
         );
+    }
+
+    #[test]
+    fn the_interval_is_decimal_milliseconds_with_a_default() {
+        assert_eq!(parse_interval(None), DEFAULT_INTERVAL_MS);
+        assert_eq!(parse_interval(Some(b"")), DEFAULT_INTERVAL_MS);
+        assert_eq!(parse_interval(Some(b" 250 ")), 250);
+        assert_eq!(parse_interval(Some(b"0")), 0);
+        for bad in [
+            &b"-5"[..],
+            b"1e3",
+            b"10ms",
+            b"+7",
+            b"99999999999999999999999",
+        ] {
+            assert_eq!(parse_interval(Some(bad)), DEFAULT_INTERVAL_MS, "{bad:?}");
+        }
     }
 }

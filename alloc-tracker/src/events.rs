@@ -7,65 +7,118 @@
 use crate::guard::{self, Entry, Guard};
 use crate::os::frames::{self, Capture, Stack};
 use crate::record::{Record, align_log2};
+use crate::sampling::{self, Weight};
 use crate::shard::{self, Removal};
 use crate::site::Site;
 use crate::{site, state, stats, thread};
 
-/// Records a successful allocation of `size` bytes at `address`.
+/// Records a successful allocation of `size` bytes at `address` (under sampling, when
+/// the thread's byte countdown runs out during it).
 #[inline]
 pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
     if !state::is_tracking() {
         return;
     }
-    if let Some(_guard) = enter() {
-        record_new(address, size, align);
+    let mean = sampling::mean_bytes();
+    if mean != 0 && !sampled(size, mean) {
+        return;
+    }
+    match guard::enter() {
+        Entry::Entered(_guard) => {
+            record_new(address, size, align, mean);
+        }
+        Entry::Reentrant => stats::count_overhead(size),
+        Entry::Unavailable => stats::count_untracked(),
     }
 }
 
-/// Records that the block at `address` is about to be freed. Called before the inner
-/// allocator frees it, so no other thread can have been given the address yet.
+/// Whether the allocation is to be recorded under sampling. The tracker's own
+/// allocations are not (their points would be lost to the program's), but are counted
+/// as overhead.
 #[inline]
-pub(crate) fn on_dealloc(address: usize) {
+fn sampled(size: usize, mean: u64) -> bool {
+    if guard::is_inside() {
+        stats::count_overhead(size);
+        return false;
+    }
+    sampling::take(size, mean)
+}
+
+/// Records that the block of `size` bytes at `address` is about to be freed. Called
+/// before the inner allocator frees it, so no other thread can have been given the
+/// address yet.
+#[inline]
+pub(crate) fn on_dealloc(address: usize, size: usize) {
     if !state::is_tracking() {
         wait_for_scan();
         return;
     }
-    // A free inside the tracker is of the tracker's own memory: not recorded.
-    if let Entry::Entered(_guard) = guard::enter() {
-        forget(address);
+    let mean = sampling::mean_bytes();
+    if mean != 0 && !sampling::may_be_recorded(address) {
+        // Certainly never recorded: only the tracker's own frees are counted.
+        if guard::is_inside() {
+            stats::count_overhead_freed(size);
+        }
+        return;
+    }
+    match guard::enter() {
+        Entry::Entered(_guard) => forget(address, mean),
+        // A free inside the tracker is of the tracker's own memory.
+        Entry::Reentrant => stats::count_overhead_freed(size),
+        Entry::Unavailable => {}
     }
 }
 
 /// A realloc in flight: the old block's record is taken out before the inner realloc,
 /// so a thread that is handed the old address meanwhile cannot collide with it.
 #[derive(Debug)]
-pub(crate) struct Realloc {
-    guard: Option<Guard>,
-    old: Option<Record>,
+pub(crate) enum Realloc {
+    /// Not recorded: tracking is off, or thread-local storage is gone.
+    Untracked,
+    /// A realloc of the tracker's own memory.
+    Overhead { old_size: usize },
+    /// Recorded: the old block's record, if it had one, is out of the table.
+    Tracked {
+        guard: Guard,
+        old: Option<Record>,
+        mean: u64,
+    },
 }
 
 /// Takes the old block's record out before the inner realloc.
 #[inline]
-pub(crate) fn realloc_begin(address: usize) -> Realloc {
-    let untracked = Realloc {
-        guard: None,
-        old: None,
-    };
+pub(crate) fn realloc_begin(address: usize, old_size: usize) -> Realloc {
     if !state::is_tracking() {
         wait_for_scan();
-        return untracked;
+        return Realloc::Untracked;
     }
-    let Some(guard) = enter() else {
-        return untracked;
+    let guard = match guard::enter() {
+        Entry::Entered(guard) => guard,
+        Entry::Reentrant => return Realloc::Overhead { old_size },
+        Entry::Unavailable => {
+            stats::count_untracked();
+            return Realloc::Untracked;
+        }
     };
+    let mean = sampling::mean_bytes();
+    if mean != 0 && !sampling::may_be_recorded(address) {
+        return Realloc::Tracked {
+            guard,
+            old: None,
+            mean,
+        };
+    }
     match shard::remove(address) {
-        Removal::Removed(old) => Realloc {
-            guard: Some(guard),
-            old,
-        },
+        Removal::Removed(old) => {
+            if mean != 0 && old.is_some() {
+                sampling::note_forgotten(address);
+            }
+            Realloc::Tracked { guard, old, mean }
+        }
         Removal::Frozen => {
+            drop(guard);
             state::wait_while_frozen();
-            untracked
+            Realloc::Untracked
         }
     }
 }
@@ -80,29 +133,34 @@ pub(crate) fn realloc_end(
     new_size: usize,
     align: usize,
 ) {
-    let Realloc { guard, old } = pending;
-    let Some(_guard) = guard else {
-        return;
+    // The guard is held to the end of this function: recording allocates.
+    let (_guard, old, mean) = match pending {
+        Realloc::Untracked => return,
+        Realloc::Overhead { old_size } => {
+            if new_address != 0 {
+                stats::count_overhead_freed(old_size);
+                stats::count_overhead(new_size);
+            }
+            return;
+        }
+        Realloc::Tracked { guard, old, mean } => (guard, old, mean),
     };
     if new_address == 0 {
-        if let Some(record) = old
-            && !shard::insert(old_address, record)
-        {
-            // The table could not take the record back: the block goes on untracked.
-            record.site.on_free(record.size);
-            stats::live_changed(-signed(record.size), -1);
-            stats::count_untracked();
+        if let Some(record) = old {
+            put_back(old_address, record, mean);
         }
         return;
     }
     match old {
-        Some(record) => {
-            record.site.on_free(record.size);
-            stats::live_changed(-signed(record.size), -1);
-        }
-        None => stats::count_unknown_free(),
+        Some(record) => settle_free(old_address, &record, mean),
+        None if mean == 0 => stats::count_unknown_free(),
+        // Under sampling most blocks were never recorded.
+        None => {}
     }
-    if let Some(site) = record_new(new_address, new_size, align) {
+    if mean != 0 && !sampling::take(new_size, mean) {
+        return;
+    }
+    if let Some(site) = record_new(new_address, new_size, align, mean) {
         site.on_realloc();
     }
 }
@@ -116,25 +174,9 @@ fn wait_for_scan() {
     }
 }
 
-/// Takes the guard, counting the events that cannot be recorded.
-#[inline]
-fn enter() -> Option<Guard> {
-    match guard::enter() {
-        Entry::Entered(guard) => Some(guard),
-        Entry::Reentrant => {
-            stats::count_overhead();
-            None
-        }
-        Entry::Unavailable => {
-            stats::count_untracked();
-            None
-        }
-    }
-}
-
 /// Captures the stack and records a new block. Must run with the guard held.
 #[inline(never)]
-fn record_new(address: usize, size: usize, align: usize) -> Option<&'static Site> {
+fn record_new(address: usize, size: usize, align: usize, mean: u64) -> Option<&'static Site> {
     let current = thread::current();
     let mut stack = Stack::new();
     if frames::capture(&mut stack, current.stack_top) == Capture::Unwinder {
@@ -156,24 +198,52 @@ fn record_new(address: usize, size: usize, align: usize) -> Option<&'static Site
         stats::count_untracked();
         return None;
     }
-    site.on_alloc(size);
-    stats::live_changed(signed(size), 1);
+    if mean != 0 {
+        sampling::note_recorded(address);
+    }
+    let weight = Weight::of(size, address, mean);
+    site.on_alloc(weight);
+    stats::live_changed(signed(weight.bytes), signed(weight.blocks));
     Some(site)
 }
 
 /// Forgets a freed block. Must run with the guard held.
-fn forget(address: usize) {
+fn forget(address: usize, mean: u64) {
     match shard::remove(address) {
         Removal::Removed(Some(record)) => {
-            record.site.on_free(record.size);
-            stats::live_changed(-signed(record.size), -1);
+            if mean != 0 {
+                sampling::note_forgotten(address);
+            }
+            settle_free(address, &record, mean);
         }
-        Removal::Removed(None) => stats::count_unknown_free(),
+        Removal::Removed(None) if mean == 0 => stats::count_unknown_free(),
+        Removal::Removed(None) => {}
         Removal::Frozen => state::wait_while_frozen(),
     }
 }
 
+/// Puts back the record of a block whose realloc failed.
+fn put_back(address: usize, record: Record, mean: u64) {
+    if shard::insert(address, record) {
+        if mean != 0 {
+            sampling::note_recorded(address);
+        }
+        return;
+    }
+    // The table could not take the record back: the block goes on untracked.
+    settle_free(address, &record, mean);
+    stats::count_untracked();
+}
+
+/// Counts the end of a recorded block, with the weight its allocation counted.
 #[inline]
-fn signed(size: u64) -> i64 {
-    i64::try_from(size).unwrap_or(i64::MAX)
+fn settle_free(address: usize, record: &Record, mean: u64) {
+    let weight = Weight::of(record.size, address, mean);
+    record.site.on_free(weight);
+    stats::live_changed(-signed(weight.bytes), -signed(weight.blocks));
+}
+
+#[inline]
+fn signed(amount: u64) -> i64 {
+    i64::try_from(amount).unwrap_or(i64::MAX)
 }

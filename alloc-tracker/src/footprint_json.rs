@@ -6,16 +6,26 @@ use std::io::{self, Write};
 use crate::format::{write_opt_str, write_str};
 use crate::os::{CgroupMemory, Footprint, Limit, MallocInfo, Pressure, Stall};
 
+/// The top-level `"footprint"` member.
 pub(crate) fn write_footprint(out: &mut dyn Write, f: &Footprint) -> io::Result<()> {
-    out.write_all(b",\n\"footprint\":{\"source\":")?;
+    out.write_all(b",\n\"footprint\":")?;
+    write_footprint_object(out, f)
+}
+
+/// The footprint object alone: the same at the top level and in timeline samples.
+pub(crate) fn write_footprint_object(out: &mut dyn Write, f: &Footprint) -> io::Result<()> {
+    out.write_all(b"{\"source\":")?;
     write_opt_str(out, f.resident_source)?;
     write!(
         out,
-        ",\"rss\":{},\"anonymous\":{},\"file_backed\":{},\"swap\":{},\"mem_available\":{},\"mem_total\":{},\"malloc\":",
+        ",\"rss\":{},\"anonymous\":{},\"file_backed\":{},\"swap\":{},\"phys_footprint\":{},\"compressed\":{},\
+         \"mem_available\":{},\"mem_total\":{},\"malloc\":",
         Num(f.rss),
         Num(f.anonymous),
         Num(f.file_backed),
         Num(f.swap),
+        Num(f.phys_footprint),
+        Num(f.compressed),
         Num(f.mem_available),
         Num(f.mem_total),
     )?;
@@ -142,6 +152,7 @@ mod tests {
         assert_eq!(f["source"], "statm");
         assert_eq!(f["rss"], 4096);
         assert!(f["swap"].is_null() && f["mem_total"].is_null());
+        assert!(f["phys_footprint"].is_null() && f["compressed"].is_null());
         assert_eq!(f["malloc"]["mmapped"], 3);
         assert_eq!(f["pressure"]["level"], "warning");
         assert_eq!(f["pressure"]["some"]["avg10"], 12.5);

@@ -9,10 +9,13 @@ use crate::footprint_json::write_footprint;
 use crate::os::Footprint;
 use crate::reach::Reachability;
 use crate::record::Record;
+use crate::sampling;
 use crate::site::Site;
 use crate::stats::Stats;
 use crate::symbolize::{self, Symbol};
 use crate::thread::ThreadInfo;
+use crate::timeline::Timeline;
+use crate::timeline_json::write_timeline;
 
 /// The `format` field.
 pub const FORMAT: &str = "memleak-profile";
@@ -32,6 +35,10 @@ pub(crate) struct Snapshot {
     pub(crate) reachability: Option<Reachability>,
     /// The allocator's and the OS's view of the process, sampled with the snapshot.
     pub(crate) footprint: Footprint,
+    /// The tracker's own live bytes when `footprint` was sampled.
+    pub(crate) overhead_bytes: u64,
+    /// Samples over the run; `None` when memory for its copy ran out.
+    pub(crate) timeline: Option<Timeline>,
 }
 
 /// Return addresses shared by the sites, each once, and each site's stack as indices.
@@ -86,8 +93,10 @@ pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Res
     out.write_all(b"],\"reason\":")?;
     write_str(out, snapshot.reason)?;
     write!(out, ",\"elapsed_ns\":{}", snapshot.elapsed_ns)?;
-    write_totals(out, &snapshot.stats)?;
+    write_sampling(out, sampling::mean_bytes())?;
+    write_totals(out, &snapshot.stats, snapshot.overhead_bytes)?;
     write_footprint(out, &snapshot.footprint)?;
+    write_timeline(out, snapshot.timeline.as_ref())?;
     write_threads(out, &snapshot.threads)?;
     write_frames(out, &table.addresses, &symbols)?;
     write_sites(out, &snapshot.sites, &table.stacks)?;
@@ -96,12 +105,21 @@ pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Res
     out.write_all(b"}\n")
 }
 
-fn write_totals(out: &mut dyn Write, s: &Stats) -> io::Result<()> {
+/// `"sampling":{"mean_bytes":N}` when only a sample of the allocations was recorded
+/// (counters are then estimates), `null` when every one was.
+fn write_sampling(out: &mut dyn Write, mean_bytes: u64) -> io::Result<()> {
+    if mean_bytes == 0 {
+        return out.write_all(b",\"sampling\":null");
+    }
+    write!(out, ",\"sampling\":{{\"mean_bytes\":{mean_bytes}}}")
+}
+
+fn write_totals(out: &mut dyn Write, s: &Stats, overhead_bytes: u64) -> io::Result<()> {
     write!(
         out,
         ",\n\"totals\":{{\"allocated_bytes\":{},\"allocated_blocks\":{},\"freed_bytes\":{},\"freed_blocks\":{},\
          \"reallocs\":{},\"live_bytes\":{},\"live_blocks\":{},\"peak_live_bytes\":{},\"peak_live_blocks\":{},\
-         \"unknown_frees\":{},\"untracked_allocs\":{},\"overhead_allocs\":{},\"unwinder_fallbacks\":{}}}",
+         \"unknown_frees\":{},\"untracked_allocs\":{},\"overhead_allocs\":{},\"overhead_bytes\":{},\"unwinder_fallbacks\":{}}}",
         s.allocated_bytes,
         s.allocated_blocks,
         s.freed_bytes,
@@ -114,6 +132,7 @@ fn write_totals(out: &mut dyn Write, s: &Stats) -> io::Result<()> {
         s.unknown_frees,
         s.untracked_allocs,
         s.overhead_allocs,
+        overhead_bytes,
         s.unwinder_fallbacks,
     )
 }
@@ -278,6 +297,8 @@ mod tests {
             live: Vec::new(),
             reachability: None,
             footprint: Footprint::default(),
+            overhead_bytes: 12,
+            timeline: None,
         };
         let mut out = Vec::new();
         write_profile(&mut out, &snapshot).unwrap();
@@ -286,6 +307,8 @@ mod tests {
         assert_eq!(value["version"], VERSION);
         assert_eq!(value["threads"][0]["name"], "main");
         assert_eq!(value["totals"]["live_bytes"], 0);
+        assert_eq!(value["totals"]["overhead_bytes"], 12);
+        assert!(value["timeline"].is_null());
         assert!(value["live"].as_array().unwrap().is_empty());
     }
 }

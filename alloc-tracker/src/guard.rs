@@ -51,6 +51,7 @@ impl Drop for Guard {
 }
 
 /// Whether this thread is currently inside the tracker.
+#[inline]
 pub(crate) fn is_inside() -> bool {
     INSIDE.try_with(Cell::get).unwrap_or(true)
 }

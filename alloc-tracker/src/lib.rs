@@ -37,6 +37,8 @@
 //! | variable | meaning |
 //! |---|---|
 //! | `MEMLEAK_OUT` | the profile's path; unset or empty, nothing is recorded or written |
+//! | `MEMLEAK_SAMPLE_BYTES` | record one allocation per that many bytes on average (Poisson sampling by bytes: `524288`, `512k`); counters become unbiased estimates and the exit scan is off. Unset or `0`: every allocation |
+//! | `MEMLEAK_INTERVAL_MS` | milliseconds between the timeline's samples (default 100; `0`: no sampler thread) |
 //!
 //! # Caveats
 //!
@@ -47,6 +49,10 @@
 //!   may be locked by threads the child does not have); after `exec` it starts afresh.
 //! - `peak_live_bytes` is exact to within [`PEAK_SLACK_BYTES`] per thread.
 //! - Builds without frame pointers fall back to the (much slower) unwinder.
+//! - With `MEMLEAK_OUT` set, a thread named `memleak-sampler` samples the timeline every
+//!   `MEMLEAK_INTERVAL_MS`. Its allocations are the tracker's own (untracked), it never
+//!   delays exit, and a forked child does not have it. A program that must stay
+//!   single-threaded (to `unshare(CLONE_NEWUSER)`, say) runs with `MEMLEAK_INTERVAL_MS=0`.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -70,6 +76,7 @@ mod os;
 #[expect(unsafe_code, reason = "the exit scan reads the live blocks' contents")]
 mod reach;
 mod record;
+mod sampling;
 mod session;
 mod shard;
 mod site;
@@ -77,6 +84,9 @@ mod state;
 mod stats;
 mod symbolize;
 mod thread;
+mod timeline;
+mod timeline_json;
+mod timeline_sampler;
 
 use std::path::Path;
 

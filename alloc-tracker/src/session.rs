@@ -10,16 +10,24 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use crate::error::Error;
 use crate::format::{self, Snapshot};
 use crate::guard::{self, Entry};
-use crate::{config, fork, os, reach, shard, site, state, stats, thread};
+use crate::timeline::{self, Sample, SampleKind};
+use crate::{
+    config, fork, os, reach, sampling, shard, site, state, stats, thread, timeline_sampler,
+};
 
 static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
 
-/// Installs the exit hook once. Does not allocate through the tracker.
+/// The `reason` of the profile written at exit.
+const EXIT: &str = "exit";
+
+/// Installs the exit hook and starts the timeline's sampler, once. Does not allocate
+/// through the tracker.
 pub(crate) fn install_exit_hook() {
     if !HOOK_INSTALLED.swap(true, Relaxed) {
         // Keep the marker that tells `cargo memleak` this binary carries the tracker.
         std::hint::black_box(&crate::MARKER);
         crate::os::register_exit_hook(at_exit);
+        timeline_sampler::start();
     }
 }
 
@@ -30,6 +38,8 @@ extern "C" fn at_exit() {
     if fork::in_child() {
         return;
     }
+    // The exit sample is the timeline's last.
+    timeline_sampler::stop();
     // Read first, before this hook's own frames hide them on the stack.
     let registers = os::frames::callee_saved_registers();
     let stack_marker = 0u8;
@@ -44,9 +54,12 @@ extern "C" fn at_exit() {
         };
         // Roots are found before the freeze: a thread frozen in a free inside its own
         // dl_iterate_phdr callback (the unwinder's, say) would hold the loader's lock.
-        let roots = os::REACHABILITY_SUPPORTED.then(|| exit_roots(stack_pointer, &registers));
+        // Under sampling a recorded block held only by unrecorded ones would look
+        // lost: no scan, every block stays "live at exit".
+        let scan = os::REACHABILITY_SUPPORTED && sampling::mean_bytes() == 0;
+        let roots = scan.then(|| exit_roots(stack_pointer, &registers));
         let frozen = state::freeze();
-        let mut snapshot = take_snapshot("exit");
+        let mut snapshot = take_snapshot(EXIT);
         if frozen && let Some(roots) = roots {
             snapshot.reachability = Some(reach::scan(&snapshot.live, &roots));
         }
@@ -55,6 +68,13 @@ extern "C" fn at_exit() {
         Some(write_snapshot(&path, &snapshot).err())
     });
     state::stop();
+    if sampling::setting_was_invalid() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "alloc-tracker: MEMLEAK_SAMPLE_BYTES is not a byte count (such as 524288 or 512k); \
+             every allocation was recorded"
+        );
+    }
     let message = match outcome {
         Ok(Some(Some(error))) => error.to_string(),
         Ok(_) => return,
@@ -111,22 +131,37 @@ fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), Error> {
 }
 
 /// Live blocks first, then sites: every site a block names is then in the list. Blocks
-/// are sorted by address (the scan's lookups need it).
+/// are sorted by address (the scan's lookups need it). At exit, the snapshot's figures
+/// are also the timeline's last sample.
 pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
-    // First, before the snapshot's own buffers grow the process.
+    // First, before the snapshot's own buffers grow the process; the tracker's own
+    // share is read with it, so that the two can be compared.
     let footprint = os::sample_footprint();
+    let overhead_bytes = stats::overhead_live_bytes();
     let mut live = shard::snapshot();
     live.sort_unstable_by_key(|&(address, _)| address);
     let sites = site::all_sites();
+    let stats = stats::collect(&sites);
+    let elapsed_ns = state::elapsed_ns();
+    let exit = (reason == EXIT).then(|| Sample {
+        t_ns: elapsed_ns,
+        kind: SampleKind::Exit,
+        live_bytes: stats.live_bytes,
+        live_blocks: stats.live_blocks,
+        overhead_bytes,
+        footprint: footprint.clone(),
+    });
     Snapshot {
         reason,
-        elapsed_ns: state::elapsed_ns(),
-        stats: stats::collect(&sites),
+        elapsed_ns,
+        stats,
         threads: thread::all_threads(),
         sites,
         live,
         reachability: None,
         footprint,
+        overhead_bytes,
+        timeline: timeline::snapshot(timeline_sampler::interval_ms(), exit),
     }
 }
 

@@ -12,6 +12,7 @@ use hashbrown::HashMap;
 use parking_lot::Mutex;
 
 use crate::os::frames::Stack;
+use crate::sampling::Weight;
 
 /// One call site and its counters. Padded so two hot sites never share a cache line.
 #[derive(Debug)]
@@ -64,14 +65,14 @@ impl Site {
         &self.frames
     }
 
-    /// Counts a new block of `size` bytes.
+    /// Counts a new block (or, under sampling, the blocks one recorded block stands for).
     #[inline]
-    pub(crate) fn on_alloc(&self, size: u64) {
+    pub(crate) fn on_alloc(&self, weight: Weight) {
         let allocated = self
             .allocated_bytes
-            .fetch_add(size, Relaxed)
-            .wrapping_add(size);
-        self.allocated_blocks.fetch_add(1, Relaxed);
+            .fetch_add(weight.bytes, Relaxed)
+            .wrapping_add(weight.bytes);
+        self.allocated_blocks.fetch_add(weight.blocks, Relaxed);
         // A racing free may be missing from this difference: the peak can be a few
         // blocks high under contention, never low.
         let live = allocated.wrapping_sub(self.freed_bytes.load(Relaxed));
@@ -80,11 +81,11 @@ impl Site {
         }
     }
 
-    /// Counts the end of a block of `size` bytes.
+    /// Counts the end of a block: the same weight its allocation counted.
     #[inline]
-    pub(crate) fn on_free(&self, size: u64) {
-        self.freed_bytes.fetch_add(size, Relaxed);
-        self.freed_blocks.fetch_add(1, Relaxed);
+    pub(crate) fn on_free(&self, weight: Weight) {
+        self.freed_bytes.fetch_add(weight.bytes, Relaxed);
+        self.freed_blocks.fetch_add(weight.blocks, Relaxed);
     }
 
     /// Counts a block that arrived here through `realloc`.
@@ -270,10 +271,11 @@ mod tests {
     #[test]
     fn counters_track_live_and_peak() {
         let site = Site::new(0, Box::new([1, 2, 3]));
-        site.on_alloc(100);
-        site.on_alloc(50);
-        site.on_free(100);
-        site.on_alloc(10);
+        let block = |bytes| Weight { bytes, blocks: 1 };
+        site.on_alloc(block(100));
+        site.on_alloc(block(50));
+        site.on_free(block(100));
+        site.on_alloc(block(10));
         let counts = site.counts();
         assert_eq!(counts.allocated_bytes, 160);
         assert_eq!(counts.allocated_blocks, 3);

@@ -6,7 +6,7 @@ use std::sync::atomic::{
     Ordering::{Relaxed, SeqCst},
 };
 
-use crate::{config, fork, os, session};
+use crate::{config, fork, os, sampling, session};
 
 const UNDECIDED: u8 = 0;
 const OFF: u8 = 1;
@@ -48,6 +48,7 @@ fn decide_from_env() -> bool {
 }
 
 fn mark_start() {
+    sampling::configure_from_env();
     let _ = START_NS.compare_exchange(0, os::monotonic_ns().max(1), Relaxed, Relaxed);
 }
 

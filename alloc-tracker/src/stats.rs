@@ -16,6 +16,7 @@ pub const PEAK_SLACK_BYTES: i64 = 8 * 1024;
 static UNKNOWN_FREES: AtomicU64 = AtomicU64::new(0);
 static UNTRACKED_ALLOCS: AtomicU64 = AtomicU64::new(0);
 static OVERHEAD_ALLOCS: AtomicU64 = AtomicU64::new(0);
+static OVERHEAD_LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
 static UNWINDER_FALLBACKS: AtomicU64 = AtomicU64::new(0);
 
 static PUBLISHED_LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
@@ -37,9 +38,25 @@ pub(crate) fn count_untracked() {
     UNTRACKED_ALLOCS.fetch_add(1, Relaxed);
 }
 
-/// One of the tracker's own allocations.
-pub(crate) fn count_overhead() {
+/// One of the tracker's own allocations, of `size` bytes.
+pub(crate) fn count_overhead(size: usize) {
     OVERHEAD_ALLOCS.fetch_add(1, Relaxed);
+    OVERHEAD_LIVE_BYTES.fetch_add(signed(size), Relaxed);
+}
+
+/// One of the tracker's own blocks, of `size` bytes, freed.
+pub(crate) fn count_overhead_freed(size: usize) {
+    OVERHEAD_LIVE_BYTES.fetch_sub(signed(size), Relaxed);
+}
+
+/// Bytes the tracker itself holds now (its tables, sites, buffers), as requested from
+/// the inner allocator: the tracker's share of the allocator layer.
+pub(crate) fn overhead_live_bytes() -> u64 {
+    u64::try_from(OVERHEAD_LIVE_BYTES.load(Relaxed)).unwrap_or(0)
+}
+
+fn signed(size: usize) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
 }
 
 /// A stack that needed the unwinder.
@@ -69,6 +86,7 @@ fn publish(bytes: i64, blocks: i64) {
     if live > PEAK_LIVE_BYTES.fetch_max(live, Relaxed) {
         PEAK_LIVE_BLOCKS.store(live_blocks, Relaxed);
     }
+    crate::timeline_sampler::on_published(live, live_blocks);
 }
 
 /// Totals over the whole run so far.

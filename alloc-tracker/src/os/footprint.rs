@@ -6,25 +6,32 @@
     not(target_os = "linux"),
     expect(
         dead_code,
-        reason = "only the Linux probes fill these in; elsewhere all is None"
+        reason = "only the Linux probes fill in the cgroup and the stall numbers"
     )
 )]
 
 /// The allocator's and the OS's view of this process at one moment. All sizes in bytes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Footprint {
-    /// Where the resident numbers came from: `"smaps_rollup"` or `"statm"` (Linux).
+    /// Where the resident numbers came from: `"smaps_rollup"` or `"statm"` (Linux),
+    /// `"task_vm_info"` (macOS).
     pub(crate) resident_source: Option<&'static str>,
     /// Resident set size.
     pub(crate) rss: Option<u64>,
-    /// Resident anonymous memory: heap, stacks, private `mmap`.
+    /// Resident anonymous memory: heap, stacks, private `mmap` (macOS: `internal`).
     pub(crate) anonymous: Option<u64>,
     /// Resident memory that is not anonymous: file-backed mappings and shared memory
-    /// (`Rss - Anonymous`; from `statm`, its resident shared pages).
+    /// (`Rss - Anonymous`; from `statm`, its resident shared pages; macOS: `external`).
     pub(crate) file_backed: Option<u64>,
     /// Swapped-out memory of this process.
     pub(crate) swap: Option<u64>,
-    /// The C allocator's own counters (glibc `mallinfo2`).
+    /// The memory the system charges to this process (macOS `phys_footprint`: resident
+    /// anonymous and compressed memory, the figure Activity Monitor and jetsam use).
+    pub(crate) phys_footprint: Option<u64>,
+    /// Bytes of this process held compressed by the system's memory compressor (macOS).
+    pub(crate) compressed: Option<u64>,
+    /// The C allocator's own counters (glibc `mallinfo2`, macOS
+    /// `malloc_zone_statistics`).
     pub(crate) malloc: Option<MallocInfo>,
     /// System-wide memory pressure.
     pub(crate) pressure: Option<Pressure>,
@@ -36,14 +43,17 @@ pub(crate) struct Footprint {
     pub(crate) mem_total: Option<u64>,
 }
 
-/// The C allocator's counters, over all its arenas.
+/// The C allocator's counters, over all its arenas (macOS: all its zones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct MallocInfo {
-    /// Bytes in blocks handed out (`uordblks`): Rust's and native C/FFI allocations.
+    /// Bytes in blocks handed out (`uordblks`; macOS `size_in_use`): Rust's and native
+    /// C/FFI allocations.
     pub(crate) in_use: u64,
-    /// Bytes free but kept by the allocator (`fordblks`): fragmentation and caches.
+    /// Bytes free but kept by the allocator (`fordblks`; macOS `size_allocated -
+    /// size_in_use`): fragmentation and caches.
     pub(crate) free: u64,
-    /// Bytes in blocks served by their own `mmap` (`hblkhd`).
+    /// Bytes in blocks served by their own `mmap` (`hblkhd`; 0 on macOS, whose zones
+    /// count large blocks in `in_use`).
     pub(crate) mmapped: u64,
 }
 

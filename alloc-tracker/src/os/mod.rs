@@ -1,15 +1,19 @@
 //! Operating-system probes and the machine-level stack walk. Each function degrades to
 //! "unknown" (0, `None`, `false`, empty) where a platform cannot answer.
 
+mod detached_thread;
 pub(crate) mod frames;
 pub(crate) mod memory;
 
+pub(crate) use detached_thread::spawn_detached;
 pub(crate) use memory::MemoryRange;
 
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
-pub(crate) use unix::{env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers};
+pub(crate) use unix::{
+    env_bytes, env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers,
+};
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -28,7 +32,9 @@ pub(crate) use macos::{stack_top, thread_name};
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 mod other;
 #[cfg(not(unix))]
-pub(crate) use other::{env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers};
+pub(crate) use other::{
+    env_bytes, env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers,
+};
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) use other::{stack_top, thread_name};
 
@@ -38,9 +44,13 @@ pub(crate) use footprint::{CgroupMemory, Footprint, Limit, MallocInfo, Pressure,
 mod probes_linux;
 #[cfg(target_os = "linux")]
 pub(crate) use probes_linux::sample as sample_footprint;
-#[cfg(not(target_os = "linux"))]
+#[cfg(target_os = "macos")]
+mod probes_macos;
+#[cfg(target_os = "macos")]
+pub(crate) use probes_macos::sample as sample_footprint;
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 mod no_probes;
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) use no_probes::sample as sample_footprint;
 
 #[cfg(not(target_os = "linux"))]

@@ -20,6 +20,17 @@ pub(crate) fn env_is_set(name: &std::ffi::CStr) -> bool {
         .is_some_and(|value| !value.is_empty())
 }
 
+/// The environment variable's bytes, copied into `buffer` (cut at its length).
+#[cfg(not(unix))]
+pub(crate) fn env_bytes<'a>(name: &std::ffi::CStr, buffer: &'a mut [u8]) -> Option<&'a [u8]> {
+    let value = std::env::var_os(name.to_str().ok()?)?;
+    let value = value.to_str()?.as_bytes();
+    let len = value.len().min(buffer.len());
+    let (head, _) = buffer.split_at_mut(len);
+    head.copy_from_slice(value.get(..len)?);
+    Some(head)
+}
+
 /// Monotonic nanoseconds from the first call.
 #[cfg(not(unix))]
 pub(crate) fn monotonic_ns() -> u64 {

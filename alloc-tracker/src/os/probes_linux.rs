@@ -73,6 +73,8 @@ pub(crate) fn sample_files(root: &ProcRoot, page_size: Option<u64>) -> Footprint
         anonymous: resident.and_then(|(_, r)| r.anonymous),
         file_backed: resident.and_then(|(_, r)| r.file_backed),
         swap: resident.and_then(|(_, r)| r.swap),
+        phys_footprint: None,
+        compressed: None,
         malloc: None,
         pressure: root
             .read("/proc/pressure/memory")
@@ -112,14 +114,26 @@ fn page_size() -> Option<u64> {
 /// another inner allocator (jemalloc, mimalloc) they only count native C `malloc`.
 #[cfg(target_env = "gnu")]
 fn malloc_info() -> Option<MallocInfo> {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
     type Mallinfo2 = unsafe extern "C" fn() -> libc::mallinfo2;
-    // Looked up at run time, not linked: a tracked program must still build and run
-    // with a glibc older than 2.33, which has no mallinfo2.
-    // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name has no preconditions.
-    let symbol = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"mallinfo2".as_ptr()) };
-    if symbol.is_null() {
+    /// `mallinfo2`'s address; 0 before the lookup, 1 when glibc has none. Looked up
+    /// once: `dlsym` takes the loader's lock, and a peak sample may run on a thread
+    /// that allocates inside `dl_iterate_phdr` (holding another loader lock).
+    static SYMBOL: AtomicUsize = AtomicUsize::new(0);
+    let mut address = SYMBOL.load(Relaxed);
+    if address == 0 {
+        // Looked up at run time, not linked: a tracked program must still build and
+        // run with a glibc older than 2.33, which has no mallinfo2.
+        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name has no
+        // preconditions.
+        let found = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"mallinfo2".as_ptr()) };
+        address = if found.is_null() { 1 } else { found as usize };
+        SYMBOL.store(address, Relaxed);
+    }
+    if address == 1 {
         return None;
     }
+    let symbol = address as *mut libc::c_void;
     // SAFETY: the symbol glibc exports as `mallinfo2` is the function
     // `struct mallinfo2 mallinfo2(void)`, which is what `Mallinfo2` declares.
     let mallinfo2 = unsafe { std::mem::transmute::<*mut libc::c_void, Mallinfo2>(symbol) };

@@ -18,6 +18,23 @@ pub(crate) fn env_is_set(name: &CStr) -> bool {
     first != 0
 }
 
+/// The environment variable's raw bytes, copied into `buffer` without allocating;
+/// `None` when unset, `Some(0..n)` otherwise (cut at the buffer's length).
+pub(crate) fn env_bytes<'a>(name: &CStr, buffer: &'a mut [u8]) -> Option<&'a [u8]> {
+    // SAFETY: `name` is a valid NUL-terminated string; getenv returns null or a pointer
+    // into the environment block, which no code of ours changes meanwhile.
+    let value = unsafe { libc::getenv(name.as_ptr()) };
+    if value.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null getenv result points at a NUL-terminated string.
+    let value = unsafe { CStr::from_ptr(value) }.to_bytes();
+    let len = value.len().min(buffer.len());
+    let (head, _) = buffer.split_at_mut(len);
+    head.copy_from_slice(value.get(..len)?);
+    Some(head)
+}
+
 /// Monotonic nanoseconds; millisecond-coarse where a cheap coarse clock exists, since
 /// it is read on every allocation.
 pub(crate) fn monotonic_ns() -> u64 {
