@@ -77,8 +77,14 @@ pub(crate) fn print(
 /// The files `cargo memleak run` leaves in its output directory, the profile first.
 pub(crate) const FILES: [&str; 4] = ["profile.json", "report.txt", "report.json", "live.svg"];
 
-/// Writes report.txt, report.json, live.svg and a flamegraph per kind of memory into `dir`
-/// (beside profile.json) and returns the files written. A flamegraph that cannot be drawn is a warning, not a failure.
+/// The memory charts: the resident set at exit by layer, and the timeline.
+const LAYERS_SVG: &str = "layers.svg";
+const TIMELINE_SVG: &str = "timeline.svg";
+
+/// Writes report.txt, report.json, live.svg, a flamegraph per kind of memory, layers.svg
+/// (when the profile has a footprint) and timeline.svg (when it has two samples or more)
+/// into `dir` (beside profile.json) and returns the files written. An image that cannot
+/// be drawn is a warning, not a failure.
 pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     let mut text = Vec::new();
     let options = TextOptions {
@@ -115,8 +121,36 @@ pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, F
             Err(e) => say(format_args!("warning: no {name}: {e:#}")),
         }
     }
+    for name in [LAYERS_SVG, TIMELINE_SVG] {
+        let _ = fs::remove_file(dir.join(name));
+    }
+    let charts: [(&str, bool, Chart); 2] = [
+        (
+            LAYERS_SVG,
+            report.layers().at_exit.is_some(),
+            Report::write_layers_flamegraph,
+        ),
+        (
+            TIMELINE_SVG,
+            report.has_timeline_chart(),
+            Report::write_timeline_chart,
+        ),
+    ];
+    for (name, wanted, draw) in charts {
+        if !wanted {
+            continue;
+        }
+        let mut svg = Vec::new();
+        match draw(report, &mut svg) {
+            Ok(()) => written.push(write_file(&dir.join(name), &svg)?),
+            Err(e) => say(format_args!("warning: no {name}: {e:#}")),
+        }
+    }
     Ok(written)
 }
+
+/// A report's drawing of one of its charts.
+type Chart = fn(&Report, &mut dyn io::Write) -> Result<(), leak_report::Error>;
 
 /// "wrote DIR/{profile.json,report.txt,...}" on stderr, for the files [`write_files`] wrote.
 pub(crate) fn say_written(dir: &Path, written: &[PathBuf]) {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::footprint::Footprint;
-use crate::layers::Layers;
+use crate::memory::Memory;
 use crate::profile::{Profile, Reachability};
 use crate::stack::StackEntry;
 use crate::suppress::Suppression;
@@ -231,7 +231,7 @@ pub struct Report {
     pub(crate) cycles: Vec<ReportCycle>,
     pub(crate) suppressed: Vec<ReportSuppression>,
     pub(crate) footprint: Option<Footprint>,
-    pub(crate) layers: Option<Layers>,
+    pub(crate) memory: Memory,
     pub(crate) leaks_by_thread: Vec<ThreadLeak>,
 }
 

@@ -1,6 +1,7 @@
 //! From a validated profile to a [`Report`]: every live block decided (the `kinds`
 //! module), summed by kind and trimmed stack, groups sorted biggest first; cycles grouped
-//! by their members' sites; what each suppression hid.
+//! by their members' sites; what each suppression hid; the memory figures (the `memory`
+//! module).
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -10,7 +11,7 @@ use crate::analysis::{
 };
 use crate::groups::{CycleGroups, Groups};
 use crate::kinds::{Fate, decide};
-use crate::layers::Layers;
+use crate::memory::Memory;
 use crate::profile::Profile;
 use crate::stack::{SiteStack, analyse_site};
 use crate::suppress::Suppressions;
@@ -54,10 +55,18 @@ impl Report {
         for &site in block_sites.iter().flatten() {
             has_live[site] = true;
         }
+        // Growth needs the stacks of the sites in the timeline's checkpoints too.
+        let mut needs_stack = has_live.clone();
+        let checkpoints = profile.timeline().map_or(&[][..], |t| &t.checkpoints[..]);
+        for &(id, _) in checkpoints.iter().flat_map(|checkpoint| &checkpoint.sites) {
+            if let Some(site) = profile.site_position(id) {
+                needs_stack[site] = true;
+            }
+        }
         let analysed: Vec<Option<SiteStack>> = sites
             .iter()
-            .zip(&has_live)
-            .map(|(site, &has_live)| has_live.then(|| analyse_site(profile, site)))
+            .zip(&needs_stack)
+            .map(|(site, &needed)| needed.then(|| analyse_site(profile, site)))
             .collect();
         let matching: Vec<Vec<usize>> = sites
             .iter()
@@ -148,9 +157,7 @@ impl Report {
             cycles,
             suppressed,
             footprint: profile.footprint().cloned(),
-            layers: profile
-                .footprint()
-                .map(|footprint| Layers::derive(footprint, profile.totals())),
+            memory: Memory::of(profile, &analysed, &block_sites),
             leaks_by_thread: leaks_by_thread(profile, by_thread),
         }
     }

@@ -209,6 +209,16 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+
+    /// Writing the timeline chart failed.
+    #[error("failed to write the timeline chart for profile {}", .path.display())]
+    Chart {
+        /// The profile the report was built from.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
 }
 
 impl Error {
@@ -230,7 +240,8 @@ impl Error {
             | Self::DanglingRef { path, .. }
             | Self::SuppressionsIo { path, .. }
             | Self::InvalidSuppressions { path, .. }
-            | Self::Flamegraph { path, .. } => path,
+            | Self::Flamegraph { path, .. }
+            | Self::Chart { path, .. } => path,
         }
     }
 }
@@ -316,6 +327,10 @@ mod tests {
                 message: "x".into(),
             },
             Error::Flamegraph {
+                path: path.clone(),
+                source: io::Error::other("boom"),
+            },
+            Error::Chart {
                 path: path.clone(),
                 source: io::Error::other("boom"),
             },

@@ -81,7 +81,7 @@ impl Report {
             .collect()
     }
 
-    fn draw(
+    pub(crate) fn draw(
         &self,
         title: &str,
         subtitle: String,
@@ -132,24 +132,31 @@ impl Report {
             let bytes = folded.entry(stack.join(";")).or_default();
             *bytes = bytes.saturating_add(site.bytes);
         }
-        let total: u128 = folded.values().map(|&bytes| u128::from(bytes)).sum();
-        let scale = u64::try_from(total.div_ceil(u128::from(MAX_TOTAL)))
-            .unwrap_or(u64::MAX)
-            .max(1);
-        let lines = folded
-            .into_iter()
-            .filter_map(|(stack, bytes)| {
-                let scaled = bytes / scale;
-                (scaled > 0).then(|| format!("{stack} {scaled}"))
-            })
-            .collect();
-        (lines, scale)
+        folded_lines(folded)
     }
+}
+
+/// Folded lines from stacks (`outer;...;inner`) and their bytes, sorted as inferno wants
+/// them, and the scale the byte counts were divided by: 1 unless their total is beyond
+/// [`MAX_TOTAL`]. Stacks whose bytes vanish at that scale are left out.
+pub(crate) fn folded_lines(folded: BTreeMap<String, u64>) -> (Vec<String>, u64) {
+    let total: u128 = folded.values().map(|&bytes| u128::from(bytes)).sum();
+    let scale = u64::try_from(total.div_ceil(u128::from(MAX_TOTAL)))
+        .unwrap_or(u64::MAX)
+        .max(1);
+    let lines = folded
+        .into_iter()
+        .filter_map(|(stack, bytes)| {
+            let scaled = bytes / scale;
+            (scaled > 0).then(|| format!("{stack} {scaled}"))
+        })
+        .collect();
+    (lines, scale)
 }
 
 /// A frame's name in a folded line: `;` separates frames, so one inside a name (`[u8; 4]`)
 /// becomes `,`; an unresolved entry keeps its address.
-fn frame_name(entry: &StackEntry) -> String {
+pub(crate) fn frame_name(entry: &StackEntry) -> String {
     let name = match entry.ip {
         Some(ip) if entry.file.is_none() => format!("{} {ip:#x}", entry.function),
         _ => entry.function.clone(),
@@ -158,7 +165,7 @@ fn frame_name(entry: &StackEntry) -> String {
 }
 
 /// A valid SVG that says there is nothing to draw (inferno refuses empty input).
-fn empty_svg(title: &str, message: &str) -> String {
+pub(crate) fn empty_svg(title: &str, message: &str) -> String {
     format!(
         concat!(
             "<?xml version=\"1.0\" standalone=\"no\"?>\n",

@@ -34,6 +34,13 @@ pub struct Footprint {
     /// The process's swapped-out memory.
     #[serde(default)]
     pub swap: Option<u64>,
+    /// macOS: the memory the kernel charges the process for (`task_info`'s
+    /// `phys_footprint`: resident and compressed dirty memory).
+    #[serde(default)]
+    pub phys_footprint: Option<u64>,
+    /// macOS: the process's memory held compressed by the kernel.
+    #[serde(default)]
+    pub compressed: Option<u64>,
     /// `MemAvailable` of the whole system.
     #[serde(default)]
     pub mem_available: Option<u64>,
@@ -209,8 +216,10 @@ where
     deserializer.deserialize_option(OrNull(PhantomData))
 }
 
-/// Checks what serde's types cannot: every pressure average is a percentage.
-pub(crate) fn validate(path: &Path, footprint: Option<&Footprint>) -> Result<(), Error> {
+/// Checks what serde's types cannot: every pressure average is a percentage. `at` is where
+/// the footprint is in the profile (`footprint`, `timeline.samples[3].footprint`), for the
+/// error's field path.
+pub(crate) fn validate(path: &Path, at: &str, footprint: Option<&Footprint>) -> Result<(), Error> {
     let Some(pressure) = footprint.and_then(|footprint| footprint.pressure.as_ref()) else {
         return Ok(());
     };
@@ -226,7 +235,7 @@ pub(crate) fn validate(path: &Path, footprint: Option<&Footprint>) -> Result<(),
             {
                 return Err(Error::InvalidField {
                     path: path.to_owned(),
-                    field: format!("footprint.pressure.{name}.{field}"),
+                    field: format!("{at}.pressure.{name}.{field}"),
                     message: format!("a share of time in percent must be 0 to 100, found {value}"),
                 });
             }
@@ -264,8 +273,12 @@ mod tests {
         assert_eq!(cgroup.limit, Some(Limit::Max));
         assert_eq!(cgroup.high, Some(Limit::Bytes(1 << 30)));
         assert_eq!(cgroup.failcnt, None);
-        // Round trip through the report's serialization: the same values.
-        assert_eq!(serde_json::to_value(footprint).unwrap(), full());
+        // Round trip through the report's serialization: the same values, and the
+        // macOS-only fields as null.
+        let mut expected = full();
+        expected["phys_footprint"] = Value::Null;
+        expected["compressed"] = Value::Null;
+        assert_eq!(serde_json::to_value(footprint).unwrap(), expected);
     }
 
     #[test]

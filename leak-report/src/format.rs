@@ -63,6 +63,33 @@ pub(crate) fn more(count: u64, word: &str) -> String {
     format!("{} more {word}{suffix}", thousands(count))
 }
 
+/// `0`, `512 B`, `10.8 KiB`, `3.5 MiB`, `1.2 GiB`: one decimal, rounded, the unit chosen
+/// so that the number stays under 1024.
+pub(crate) fn human(bytes: u64) -> String {
+    match bytes {
+        0 => return "0".to_owned(),
+        1..1024 => return format!("{bytes} B"),
+        _ => {}
+    }
+    let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut divisor: u128 = 1024;
+    let mut index = 0;
+    loop {
+        let tenths = (u128::from(bytes) * 10 + divisor / 2) / divisor;
+        if tenths < 10_240 || index + 1 == units.len() {
+            return format!("{}.{} {}", tenths / 10, tenths % 10, units[index]);
+        }
+        divisor *= 1024;
+        index += 1;
+    }
+}
+
+/// Seconds from nanoseconds, two decimals: `1.25 s`.
+pub(crate) fn seconds(ns: u64) -> String {
+    let hundredths = ns.saturating_add(5_000_000) / 10_000_000;
+    format!("{}.{:02} s", hundredths / 100, hundredths % 100)
+}
+
 /// Bold numbers when colour is on.
 pub(crate) struct Style {
     pub(crate) color: bool,
@@ -74,6 +101,15 @@ impl Style {
             format!("\x1b[1m{}\x1b[0m", thousands(value))
         } else {
             thousands(value)
+        }
+    }
+
+    /// [`human`], bold when colour is on.
+    pub(crate) fn size(&self, bytes: u64) -> String {
+        if self.color {
+            format!("\x1b[1m{}\x1b[0m", human(bytes))
+        } else {
+            human(bytes)
         }
     }
 
@@ -99,6 +135,31 @@ mod tests {
         assert_eq!(thousands(10_496), "10,496");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn human_sizes_and_seconds() {
+        let cases = [
+            (0, "0"),
+            (1, "1 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (11_040, "10.8 KiB"),
+            (1_048_524, "1023.9 KiB"),
+            (1_048_575, "1.0 MiB"),
+            (3_678_208, "3.5 MiB"),
+            (406_138_880, "387.3 MiB"),
+            (24_652_361_728, "23.0 GiB"),
+            (u64::MAX, "16.0 EiB"),
+        ];
+        for (bytes, text) in cases {
+            assert_eq!(human(bytes), text, "{bytes}");
+        }
+        assert_eq!(seconds(0), "0.00 s");
+        assert_eq!(seconds(1_234_567_890), "1.23 s");
+        assert_eq!(seconds(1_995_000_000), "2.00 s");
+        assert_eq!(seconds(u64::MAX).len(), "18446744073.71 s".len());
+        assert_eq!(Style { color: true }.size(2048), "\x1b[1m2.0 KiB\x1b[0m");
     }
 
     #[test]

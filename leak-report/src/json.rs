@@ -7,15 +7,16 @@ use serde_json::Value;
 
 use crate::analysis::{Amount, Report, ReportCycle, ReportSite, ReportSuppression, SiteKind};
 use crate::footprint::Footprint;
-use crate::layers::WireLayers;
+use crate::json_memory::{WireGrowth, WireMemoryLayers, WireTimeline};
 use crate::profile::Reachability;
 use crate::stack::StackEntry;
 
 /// The `format` value of `report.json`.
 pub const REPORT_FORMAT: &str = "memleak-report";
 
-/// The `version` of `report.json` this crate writes.
-pub const REPORT_VERSION: u64 = 1;
+/// The `version` of `report.json` this crate writes. Version 2 gave `layers` its
+/// `at_peak`/`at_exit` shape (see `docs/report-json.md`).
+pub const REPORT_VERSION: u64 = 2;
 
 impl Report {
     /// report.json as a value (see `docs/report-json.md`). Every site is included, runtime
@@ -28,7 +29,7 @@ impl Report {
 
     /// report.json, pretty-printed, with a trailing newline. Keys come in the documented
     /// order (`format`, `version`, `program`, `summary`, `reachability`, `footprint`,
-    /// `layers`, `sites`, `cycles`, `suppressed`), not sorted.
+    /// `layers`, `timeline`, `growth`, `sites`, `cycles`, `suppressed`), not sorted.
     ///
     /// # Errors
     /// Write errors.
@@ -62,7 +63,9 @@ impl Report {
             },
             reachability: self.reachability().map(WireReachability::from),
             footprint: self.footprint(),
-            layers: self.layers().map(WireLayers::from),
+            layers: WireMemoryLayers::from(self.layers()),
+            timeline: self.wire_timeline(),
+            growth: self.growth().iter().map(WireGrowth::from).collect(),
             sites: self.sites().iter().map(WireSite::from).collect(),
             cycles: self.cycles().iter().map(WireCycle::from).collect(),
             suppressed: self.suppressed().iter().map(WireSuppressed::from).collect(),
@@ -79,7 +82,9 @@ struct Wire<'a> {
     summary: WireSummary,
     reachability: Option<WireReachability>,
     footprint: Option<&'a Footprint>,
-    layers: Option<WireLayers>,
+    layers: WireMemoryLayers<'a>,
+    timeline: Option<WireTimeline>,
+    growth: Vec<WireGrowth<'a>>,
     sites: Vec<WireSite<'a>>,
     cycles: Vec<WireCycle>,
     suppressed: Vec<WireSuppressed<'a>>,
@@ -224,7 +229,7 @@ impl<'a> From<&'a ReportSuppression> for WireSuppressed<'a> {
 
 /// `{"function", "file", "line"}`, plus `"ip"` for an unresolved entry.
 #[derive(Serialize)]
-struct WireEntry<'a> {
+pub(crate) struct WireEntry<'a> {
     function: &'a str,
     file: Option<&'a str>,
     line: Option<u64>,
@@ -269,7 +274,7 @@ mod tests {
         let text = String::from_utf8(out.clone()).unwrap();
         assert!(
             text.starts_with(
-                "{\n  \"format\": \"memleak-report\",\n  \"version\": 1,\n  \"program\": {"
+                "{\n  \"format\": \"memleak-report\",\n  \"version\": 2,\n  \"program\": {"
             ),
             "pretty-printed, in the documented order: {text}"
         );
@@ -277,7 +282,7 @@ mod tests {
         assert_eq!(value, leaky_report().to_json());
 
         assert_eq!(value["format"], "memleak-report");
-        assert_eq!(value["version"], 1);
+        assert_eq!(value["version"], 2);
         assert_eq!(
             value["program"]["exe"],
             "/work/proj/target/memleak/debug/examples/leaky"

@@ -88,34 +88,56 @@
 //!
 //! A profile written by a newer tracker carries a `footprint` ([`Profile::footprint`]):
 //! malloc's counters and the OS's (resident, anonymous, file-backed, swap; the cgroup,
-//! memory pressure, the system's available memory), each possibly unknown. From it and
-//! the tracker's live bytes, [`Report::layers`] says where the resident set went, each
-//! number from one layer: the tracked heap, what malloc handed out that the tracker did
-//! not see (native/FFI `malloc`, the tracker's own tables, malloc's headers: an
-//! estimate), malloc's free space, other anonymous memory (stacks, direct `mmap`) and
-//! file-backed memory. See [`Layers`].
+//! memory pressure, the system's available memory), each possibly unknown; and a
+//! `timeline` ([`Profile::timeline`]) of samples taken while the program ran. From them
+//! and the tracker's figures, [`Report::layers`] splits the resident set at the heap's
+//! peak and at exit ([`MemoryLayers`]): the tracked heap, the tracker's overhead,
+//! malloc's per-block overhead (glibc's chunk headers and rounding: exact at exit from
+//! the live blocks, estimated at the peak from the exit average), native memory (malloc
+//! in use minus all of those: C/FFI `malloc`), malloc's free space (fragmentation),
+//! other anonymous memory (stacks, direct `mmap`) and file-backed memory. See [`Layers`].
+//!
+//! # Growth
+//!
+//! The timeline's checkpoints hold every site's live bytes at moments over the run.
+//! [`Report::growth`] lists the trimmed stacks whose series kept rising: at least
+//! [`MIN_CHECKPOINTS`] checkpoints over [`MIN_SPAN_NS`]; a positive least-squares slope;
+//! at least [`MIN_RISING_SHARE`] of the steps not down and [`MIN_RISES`] up; the value at
+//! exit at least [`MIN_LAST_SHARE`] of the highest; a rise of at least
+//! [`MIN_RISE_BYTES`] and [`MIN_RISE_SHARE`] of the value at exit. Growth is reachable
+//! memory, not a leak: it does not change [`Report::has_leaks`].
 //!
 //! # Outputs
 //!
 //! Live blocks are grouped by kind and trimmed stack (function, file and line of every
-//! entry), biggest bytes first, then blocks, then stack: the outputs are deterministic.
+//! entry), biggest first, then blocks, then stack: the outputs are deterministic.
 //! [`Report::write_text`], [`Report::to_json`] / [`Report::write_json`],
-//! [`Report::write_live_flamegraph`] and [`Report::write_kind_flamegraph`] render them.
+//! [`Report::write_live_flamegraph`] and [`Report::write_kind_flamegraph`] render them;
+//! [`Report::write_layers_flamegraph`] draws the resident set at exit by layer and
+//! [`Report::write_timeline_chart`] the memory over time.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod alerts;
 mod analysis;
 mod build;
+mod chunks;
 mod cycles;
 mod error;
 mod flamegraph;
 mod footprint;
 mod format;
 mod groups;
+mod growth;
+mod growth_text;
 mod json;
+mod json_memory;
 mod kinds;
 mod layers;
+mod layers_svg;
 mod load;
+mod memory;
+mod memory_text;
 mod plumbing;
 mod profile;
 mod reach;
@@ -126,6 +148,8 @@ mod suppress;
 #[cfg(test)]
 mod testing;
 mod text;
+mod timeline;
+mod timeline_svg;
 
 pub use analysis::{
     Amount, CycleMember, ProgramInfo, Report, ReportCycle, ReportSite, ReportSuppression, SiteKind,
@@ -133,8 +157,12 @@ pub use analysis::{
 };
 pub use error::Error;
 pub use footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};
+pub use growth::{
+    GrowingSite, GrowthWindow, MIN_CHECKPOINTS, MIN_LAST_SHARE, MIN_RISE_BYTES, MIN_RISE_SHARE,
+    MIN_RISES, MIN_RISING_SHARE, MIN_SPAN_NS,
+};
 pub use json::{REPORT_FORMAT, REPORT_VERSION};
-pub use layers::Layers;
+pub use layers::{Layers, MemoryLayers};
 pub use load::{load_profile, parse_profile};
 pub use plumbing::{is_plumbing, is_plumbing_entry, is_startup};
 pub use profile::{
@@ -145,3 +173,4 @@ pub use runtime::RUNTIME_HOLDERS;
 pub use stack::{StackEntry, UNKNOWN_FUNCTION};
 pub use suppress::{Suppression, Suppressions};
 pub use text::TextOptions;
+pub use timeline::{Checkpoint, Sample, SampleKind, Timeline};

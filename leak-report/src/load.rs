@@ -6,8 +6,8 @@
 //! newer version is rejected as such rather than for a field it lacks. The second
 //! deserializes the typed profile while tracking the path of the value being read, so
 //! that a missing or mistyped field is named (`sites[3].frames[1]`). Then every
-//! cross-reference is checked: frame indices, site ids, and the reachability fields (the
-//! `reach` module).
+//! cross-reference is checked: frame indices, site ids, the reachability fields (the
+//! `reach` module) and the timeline's site ids (the `timeline` module).
 
 use std::collections::HashMap;
 use std::fs;
@@ -54,10 +54,13 @@ pub fn parse_profile(path: &Path, bytes: &[u8]) -> Result<Profile, Error> {
 }
 
 /// Validates a body deserialized (or, in tests, built in memory) and makes it a profile.
-pub(crate) fn profile_from_raw(path: &Path, raw: Raw) -> Result<Profile, Error> {
+pub(crate) fn profile_from_raw(path: &Path, mut raw: Raw) -> Result<Profile, Error> {
     let site_index = validate(path, &raw)?;
     validate_reachability(path, &raw)?;
-    crate::footprint::validate(path, raw.footprint.as_ref())?;
+    crate::footprint::validate(path, "footprint", raw.footprint.as_ref())?;
+    if let Some(timeline) = &mut raw.timeline {
+        crate::timeline::validate(path, timeline, &site_index)?;
+    }
     Ok(Profile::new(path.to_owned(), raw, site_index))
 }
 

@@ -6,7 +6,8 @@
 //! `sites[].frames`, `live[].size` and `live[].site`, and `live[].reachable` when the
 //! profile has a `reachability` scan. Every other documented field defaults to zero or
 //! empty when absent (`reachability.scanned` and `.complete` to `true`); unknown fields
-//! are ignored. `footprint` (the `footprint` module) is optional, every value in it too.
+//! are ignored. `footprint` (the `footprint` module) is optional, every value in it too,
+//! and so is `timeline` (the `timeline` module).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::footprint::Footprint;
+use crate::timeline::Timeline;
 
 /// The `format` value of a profile.
 pub const PROFILE_FORMAT: &str = "memleak-profile";
@@ -57,6 +59,10 @@ pub struct Totals {
     /// The tracker's own allocations.
     #[serde(default)]
     pub overhead_allocs: u64,
+    /// Bytes the tracker itself held from the allocator when the profile was written (its
+    /// tables and buffers); `None` in a profile written before it was recorded.
+    #[serde(default)]
+    pub overhead_bytes: Option<u64>,
 }
 
 /// A thread that allocated.
@@ -221,6 +227,8 @@ pub(crate) struct Raw {
     pub(crate) reachability: Option<Reachability>,
     #[serde(default, deserialize_with = "crate::footprint::object")]
     pub(crate) footprint: Option<Footprint>,
+    #[serde(default, deserialize_with = "crate::footprint::object")]
+    pub(crate) timeline: Option<Timeline>,
 }
 
 /// A loaded and validated profile.
@@ -316,6 +324,12 @@ impl Profile {
     #[must_use]
     pub fn footprint(&self) -> Option<&Footprint> {
         self.raw.footprint.as_ref()
+    }
+    /// The samples and per-site checkpoints taken while the program ran; `None` in a
+    /// profile written before the timeline existed (or with `null`).
+    #[must_use]
+    pub fn timeline(&self) -> Option<&Timeline> {
+        self.raw.timeline.as_ref()
     }
     /// The site with this id.
     #[must_use]

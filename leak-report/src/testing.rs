@@ -222,6 +222,7 @@ pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
         live,
         reachability: Some(Reachability::default()),
         footprint: None,
+        timeline: None,
     };
     crate::load::profile_from_raw(Path::new("/big.json"), raw).expect("big profile is valid")
 }

@@ -1,14 +1,15 @@
-//! The text report, for people: a header with the headline numbers and the process's
-//! memory by layer (the `layers` module), then the leaks
+//! The text report, for people: a header with the headline numbers, then the leaks
 //! biggest first with their stacks (with a reachability scan, in the sections of the
-//! `sections` module); last, what each suppression hid.
+//! `sections` module), what each suppression hid, the growing sites (the `growth_text`
+//! module) and last the memory by layer (the `memory_text` module).
 
 use std::io;
 use std::path::Path;
 
 use crate::analysis::{Amount, Report, ReportSite, ReportSuppression, SiteKind};
 use crate::format::{Style, entry_line, more, plural};
-use crate::layers::write_memory;
+use crate::growth_text::write_growth;
+use crate::memory_text::write_memory;
 use crate::sections::scanned_sections;
 
 /// Text rendering options.
@@ -69,7 +70,6 @@ pub(crate) fn render(
         rank: 0,
     };
     header(report, &mut writer)?;
-    write_memory(report, &mut writer)?;
     if report.reachability().is_none() {
         let sites = report
             .sites_of(SiteKind::LiveAtExit)
@@ -102,7 +102,8 @@ pub(crate) fn render(
         }
         writeln!(writer.out)?;
     }
-    Ok(())
+    write_growth(report, &mut writer)?;
+    write_memory(report, &mut writer)
 }
 
 /// The first lines: the program, the headline numbers, notes.

@@ -1,10 +1,10 @@
 //! The footprint of a profile through the public API: loading it (and rejecting a
 //! malformed one), the layers derived from it, report.json's `footprint` and `layers`,
-//! and the text report's "memory at exit" block.
+//! and the text report's "Memory layers" section with its warnings.
 
 use std::path::Path;
 
-use leak_report::{Error, Layers, Limit, ProgramInfo, Report, TextOptions, parse_profile};
+use leak_report::{Error, Limit, MemoryLayers, ProgramInfo, Report, TextOptions, parse_profile};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> Value {
@@ -30,15 +30,11 @@ fn text(report: &Report) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// The lines between the summary's `allocated:` line (and its notes) and the first
-/// blank line.
-fn memory_block(report: &Report) -> Vec<String> {
+/// The "Memory layers" section and what follows it, to the end of the report.
+fn memory_section(report: &Report) -> Vec<String> {
     text(report)
         .lines()
-        .skip_while(|line| !line.starts_with("allocated: "))
-        .skip(1)
-        .skip_while(|line| line.starts_with("note: "))
-        .take_while(|line| !line.is_empty())
+        .skip_while(|line| !line.starts_with("Memory layers"))
         .map(str::to_owned)
         .collect()
 }
@@ -46,26 +42,40 @@ fn memory_block(report: &Report) -> Vec<String> {
 #[test]
 fn real_profile_layers_text_and_json() {
     let report = tracker(|_| {}).unwrap();
-    let layers = *report.layers().unwrap();
-    assert_eq!(layers.heap_tracked, 11_040);
-    assert_eq!(layers.malloc_in_use, Some(42_288));
-    assert_eq!(layers.malloc_untracked, Some(31_248));
-    assert_eq!(layers.malloc_free, Some(92_880));
-    assert_eq!(layers.rss, Some(3_678_208));
-    assert_eq!(layers.other_anonymous, Some(151_552));
-    assert_eq!(layers.file_backed, Some(3_391_488));
-    assert_eq!(layers.swap, Some(0));
+    let layers = report.layers();
+    assert_eq!(layers.at_peak, None, "no timeline, no peak");
+    let exit = layers.at_exit.clone().unwrap();
+    assert_eq!(exit.tracked_heap, 11_040);
+    assert_eq!(exit.tracker_overhead, None, "an older tracker: unknown");
+    // 102 live blocks: glibc chunk headers and rounding.
+    assert_eq!(exit.malloc_overhead, Some(1632));
+    assert_eq!(exit.native, Some(42_288 - 11_040 - 1632));
+    assert_eq!(exit.allocator_free, Some(92_880));
+    assert_eq!(exit.rss, Some(3_678_208));
+    assert_eq!(exit.other_anonymous, Some(151_552));
+    assert_eq!(exit.file_backed, Some(3_391_488));
+    assert_eq!(exit.swap, Some(0));
+    assert!(!exit.estimated);
     let cgroup = report.footprint().unwrap().cgroup.as_ref().unwrap();
     assert_eq!(cgroup.limit, Some(Limit::Max));
 
     assert_eq!(
-        memory_block(&report),
+        memory_section(&report),
         [
-            "process at exit: RSS 3.5 MiB = heap (tracked) 10.8 KiB + native/other malloc \
-             ~30.5 KiB + malloc free 90.7 KiB + other anonymous 148.0 KiB + file-backed 3.2 MiB; \
-             swap 0",
-            "cgroup: 387.3 MiB of no limit, peak 462.3 MiB; pressure normal; 23.0 GiB available \
-             of 23.5 GiB",
+            "Memory layers (where the resident memory went; ~ marks an estimate):",
+            "                                 at exit (0.00 s)  source",
+            "  RSS                                     3.5 MiB  OS: /proc/self/smaps_rollup",
+            "  tracked heap                           10.8 KiB  tracker: live blocks",
+            "  tracker overhead                        unknown  tracker: its own allocations",
+            "  malloc per-block overhead               1.6 KiB  glibc chunk sizes of the live blocks",
+            "  native (malloc, not via Rust)          28.9 KiB  malloc: mallinfo2 in use - tracked heap - per-block overhead (includes the tracker's own)",
+            "  malloc free space                      90.7 KiB  malloc: mallinfo2",
+            "  other anonymous                       148.0 KiB  OS: /proc/self/smaps_rollup anonymous - malloc's total",
+            "  file-backed                             3.2 MiB  OS: /proc/self/smaps_rollup",
+            "  swap (not resident)                           0  OS: /proc/self/smaps_rollup",
+            "  memory pressure                          normal  OS: /proc/pressure/memory (PSI)",
+            "",
+            "cgroup: 387.3 MiB of no limit, peak 462.3 MiB; 23.0 GiB available of 23.5 GiB",
         ]
     );
 
@@ -73,29 +83,43 @@ fn real_profile_layers_text_and_json() {
     report.write_json(&mut out).unwrap();
     let written = String::from_utf8(out).unwrap();
     let at = |key: &str| written.find(&format!("\n  \"{key}\": ")).unwrap();
-    let order = ["summary", "reachability", "footprint", "layers", "sites"];
+    let order = [
+        "summary",
+        "reachability",
+        "footprint",
+        "layers",
+        "timeline",
+        "growth",
+        "sites",
+    ];
     assert!(
         order.windows(2).all(|pair| at(pair[0]) < at(pair[1])),
         "{written}"
     );
     let value = report.to_json();
-    assert_eq!(
-        value["footprint"],
-        fixture("tracker-footprint.json")["footprint"]
-    );
+    let mut footprint = fixture("tracker-footprint.json")["footprint"].clone();
+    footprint["phys_footprint"] = Value::Null;
+    footprint["compressed"] = Value::Null;
+    assert_eq!(value["footprint"], footprint);
     assert_eq!(
         value["layers"],
         json!({
-            "tracker": {"heap": 11040},
-            "allocator": {"in_use": 42288, "untracked": 31248, "free": 92880},
-            "os": {"rss": 3678208, "other_anonymous": 151552, "file_backed": 3391488, "swap": 0},
+            "at_peak": null,
+            "at_exit": {"t_ns": 4_000_000, "rss": 3_678_208, "tracked_heap": 11_040,
+                        "tracker_overhead": null, "malloc_overhead": 1632, "native": 29_616,
+                        "allocator_free": 92_880, "other_anonymous": 151_552,
+                        "file_backed": 3_391_488, "swap": 0, "pressure": "normal",
+                        "estimates": []},
         })
     );
+    assert_eq!(value["timeline"], Value::Null);
+    assert_eq!(value["growth"], json!([]));
 }
 
 #[test]
-fn unknown_values_are_null_in_json_and_left_out_of_the_text() {
+fn unknown_values_are_null_in_json_and_unknown_in_the_text() {
     let report = tracker(|value| {
+        value["totals"]["overhead_bytes"] = json!(20_000);
         let footprint = &mut value["footprint"];
         footprint["malloc"] = Value::Null;
         footprint["anonymous"] = Value::Null;
@@ -105,89 +129,115 @@ fn unknown_values_are_null_in_json_and_left_out_of_the_text() {
                                      "high": "max", "peak": null, "oom": 0, "oom_kill": 2});
     })
     .unwrap();
+    let section = memory_section(&report);
+    let row = |label: &str| {
+        section
+            .iter()
+            .find(|line| line.starts_with(&format!("  {label} ")))
+            .unwrap_or_else(|| panic!("no {label} in {section:#?}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     assert_eq!(
-        memory_block(&report),
-        [
-            "process at exit: RSS 3.5 MiB; heap (tracked) 10.8 KiB, file-backed 3.2 MiB; swap 0",
-            "cgroup: a 1.0 GiB limit, 2 OOM kills; 23.0 GiB available",
-        ]
+        row("tracker overhead"),
+        "tracker overhead 19.5 KiB tracker: its own allocations"
+    );
+    assert!(row("native").starts_with(
+        "native (malloc, not via Rust) unknown malloc: mallinfo2 in use - the three above"
+    ));
+    assert!(row("malloc free space").starts_with("malloc free space unknown"));
+    assert!(row("memory pressure").starts_with("memory pressure unknown"));
+    assert_eq!(
+        section.last().unwrap(),
+        "cgroup: a 1.0 GiB limit, 2 OOM kills; 23.0 GiB available"
     );
     let value = report.to_json();
-    assert_eq!(
-        value["layers"],
-        json!({
-            "tracker": {"heap": 11040},
-            "allocator": {"in_use": null, "untracked": null, "free": null},
-            "os": {"rss": 3678208, "other_anonymous": null, "file_backed": 3391488, "swap": 0},
-        })
-    );
+    let exit = &value["layers"]["at_exit"];
+    for field in [
+        "malloc_overhead",
+        "native",
+        "allocator_free",
+        "other_anonymous",
+        "pressure",
+    ] {
+        assert_eq!(exit[field], Value::Null, "{field}");
+    }
+    assert_eq!(exit["tracker_overhead"], 20_000);
+    assert_eq!(exit["rss"], 3_678_208);
     assert_eq!(value["footprint"]["malloc"], Value::Null);
     assert_eq!(value["footprint"]["cgroup"]["high"], "max");
     assert_eq!(value["footprint"]["cgroup"]["limit"], 1_073_741_824_u64);
     // An absent field reads as unknown, and is written as null.
     assert_eq!(value["footprint"]["cgroup"]["failcnt"], Value::Null);
 
-    // Everything unknown (today's macOS): no block, but the layers say what is known.
+    // Everything unknown (today's macOS): the layers say what is known.
     let report =
         tracker(|value| value["footprint"] = json!({"source": null, "rss": null})).unwrap();
-    assert!(memory_block(&report).is_empty(), "{}", text(&report));
-    let layers = report.layers().unwrap();
+    let exit = report.layers().at_exit.clone().unwrap();
     assert_eq!(
-        (layers.heap_tracked, layers.rss, layers.malloc_untracked),
+        (exit.tracked_heap, exit.rss, exit.native),
         (11_040, None, None)
+    );
+    assert!(
+        memory_section(&report)[2].ends_with("unknown  OS"),
+        "{:#?}",
+        memory_section(&report)
     );
     assert_eq!(report.to_json()["footprint"]["cgroup"], Value::Null);
 }
 
 #[test]
-fn parts_that_do_not_add_up_are_listed_not_equated() {
-    // malloc reports less in use than the tracker saw live (another inner allocator):
-    // the estimate is clamped at 0 and the parts no longer add up to the RSS.
+fn pressure_and_cgroup_headroom_are_warned_about() {
+    // A profile written on request under critical pressure, the cgroup 97% full.
     let report = tracker(|value| {
         value["reason"] = json!("request");
         let footprint = &mut value["footprint"];
-        footprint["malloc"] = json!({"in_use": 4000, "free": 0, "mmapped": 0});
         footprint["pressure"]["level"] = json!("critical");
         footprint["pressure"]["some"]["avg10"] = json!(40.5);
         footprint["pressure"]["full"]["avg10"] = json!(12.25);
+        footprint["cgroup"]["limit"] = json!(419_430_400);
     })
     .unwrap();
-    let layers: &Layers = report.layers().unwrap();
-    assert_eq!(layers.malloc_untracked, Some(0));
-    assert_eq!(layers.other_anonymous, Some(286_720 - 4000));
-    let block = memory_block(&report);
+    let section = memory_section(&report);
+    assert!(section[1].contains("when written (0.00 s)"), "{section:#?}");
+    let warnings: Vec<&String> = section
+        .iter()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
     assert_eq!(
-        block[0],
-        "process when written: RSS 3.5 MiB; heap (tracked) 10.8 KiB, native/other malloc ~0, \
-         malloc free 0, other anonymous 276.1 KiB, file-backed 3.2 MiB; swap 0"
-    );
-    assert!(
-        block[1]
-            .contains("; pressure critical (stalled: some 40.50%, full 12.25% of the last 10 s);"),
-        "{}",
-        block[1]
+        warnings,
+        [
+            "warning: memory pressure reached critical at 0.00 s (tasks stalled waiting for \
+             memory: some 40.50%, full 12.25% of the last 10 s): the system was short of memory",
+            "warning: the cgroup came within 3.2% of its 400.0 MiB memory limit (387.3 MiB \
+             charged at 0.00 s): at the limit, the kernel reclaims and then OOM-kills",
+        ]
     );
 }
 
 #[test]
-fn a_profile_without_footprint_has_no_block_and_null_json() {
+fn a_profile_without_footprint_has_no_section_and_null_layers() {
     let mut value = fixture("tracker-footprint.json");
     value.as_object_mut().unwrap().remove("footprint");
     let profile = parse_profile(Path::new("/t/p.json"), value.to_string().as_bytes()).unwrap();
     assert!(profile.footprint().is_none());
     let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
-    assert!(report.footprint().is_none() && report.layers().is_none());
-    assert!(memory_block(&report).is_empty());
-    assert!(!text(&report).contains("process at exit"));
+    assert!(report.footprint().is_none());
+    assert_eq!(report.layers(), &MemoryLayers::default());
+    assert!(memory_section(&report).is_empty());
     let json = report.to_json();
     assert_eq!(json["footprint"], Value::Null);
-    assert_eq!(json["layers"], Value::Null);
+    assert_eq!(json["layers"], json!({"at_peak": null, "at_exit": null}));
 
     // The older, hand-written fixture has none either.
     let older = fixture("leaky.json");
     let profile = parse_profile(Path::new("/t/old.json"), older.to_string().as_bytes()).unwrap();
     let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
-    assert_eq!(report.to_json()["layers"], Value::Null);
+    assert_eq!(
+        report.to_json()["layers"],
+        json!({"at_peak": null, "at_exit": null})
+    );
 }
 
 #[test]

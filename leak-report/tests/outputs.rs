@@ -110,6 +110,8 @@ fn json_additions() {
             "reachability",
             "footprint",
             "layers",
+            "timeline",
+            "growth",
             "sites",
             "cycles",
             "suppressed"

@@ -9,6 +9,7 @@
 
 mod help;
 mod kinds;
+mod layers;
 mod report;
 mod run;
 mod test_cmd;
@@ -118,6 +119,13 @@ fn cargo_memleak(args: &[&str]) -> Output {
 fn leaky() -> &'static Output {
     static LEAKY: OnceLock<Output> = OnceLock::new();
     LEAKY.get_or_init(|| cargo_memleak(&["run", "--example", "leaky"]))
+}
+
+/// `cargo memleak run --example clean`, run once for all the tests that look at it (two
+/// runs at once would write the same files).
+fn clean() -> &'static Output {
+    static CLEAN: OnceLock<Output> = OnceLock::new();
+    CLEAN.get_or_init(|| cargo_memleak(&["run", "--example", "clean"]))
 }
 
 /// The parsed report.json of a run.

@@ -1,7 +1,7 @@
 //! `cargo memleak run` on the examples: exact figures for the known leaks, nothing for
 //! the clean program, the setup message for a program without the tracker.
 
-use crate::{cargo_memleak, code, functions, leaky, live_sites, out_dir, report_json};
+use crate::{cargo_memleak, clean, code, functions, leaky, live_sites, out_dir, report_json};
 
 #[test]
 fn leaky_exits_10_and_the_json_has_both_sites_exactly() {
@@ -77,10 +77,10 @@ fn leaky_leaves_the_report_files() {
 
 #[test]
 fn clean_has_no_site_of_its_own_and_exits_0() {
-    let output = cargo_memleak(&["run", "--example", "clean"]);
+    let output = clean();
     output.assert_code(code::SUCCESS);
     assert!(output.stdout.contains("clean: checksum"), "{output:?}");
-    let report = report_json("clean", &output);
+    let report = report_json("clean", output);
     // memcheck agrees: nothing lost.
     assert_eq!(report["summary"]["definite"]["bytes"], 0, "{output:?}");
     assert_eq!(report["summary"]["indirect"]["bytes"], 0, "{output:?}");

@@ -1,0 +1,144 @@
+//! Memory by layer, growth and the memory charts end to end (issue 6): the native,
+//! fragmented, growing_cache and sawtooth examples (and clean) under the real tracker,
+//! their report.json figures, the words of report.txt and the two SVGs.
+
+use serde_json::Value;
+
+use crate::{Output, cargo_memleak, clean, code, functions, out_dir, report_json};
+
+const MIB: u64 = 1 << 20;
+
+/// Runs an example that leaks nothing; its report.json.
+fn run(example: &str) -> (Output, Value) {
+    let output = cargo_memleak(&["run", "--example", example]);
+    output.assert_code(code::SUCCESS);
+    let report = report_json(example, &output);
+    (output, report)
+}
+
+/// `layers.<moment>.<field>` of a report.json, as bytes.
+fn layer(report: &Value, moment: &str, field: &str) -> u64 {
+    report["layers"][moment][field].as_u64().unwrap_or_else(|| {
+        panic!(
+            "layers.{moment}.{field} is not known: {:#}",
+            report["layers"]
+        )
+    })
+}
+
+/// The text report a run left.
+fn report_txt(example: &str) -> String {
+    let path = out_dir(example).join("report.txt");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The functions at the top of each growing stack.
+fn growing(report: &Value) -> Vec<String> {
+    report["growth"]
+        .as_array()
+        .expect("report.json has no `growth` array")
+        .iter()
+        .map(|site| functions(site).first().copied().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[test]
+fn native_malloc_is_its_own_layer_not_the_heap() {
+    let (output, report) = run("native");
+    let native = layer(&report, "at_exit", "native");
+    let heap = layer(&report, "at_exit", "tracked_heap");
+    assert!(
+        native >= MIB,
+        "16 x 64 KiB of C malloc, native {native}\n{output:?}"
+    );
+    assert!(
+        heap < MIB,
+        "the tracked heap holds no C block: {heap}\n{output:?}"
+    );
+    let text = report_txt("native");
+    assert!(
+        text.contains("native: 1.0 MiB allocated with malloc outside Rust's allocator"),
+        "{text}"
+    );
+}
+
+#[test]
+fn clean_has_a_small_native_layer_no_growth_and_the_cgroup() {
+    let output = clean();
+    output.assert_code(code::SUCCESS);
+    let report = report_json("clean", output);
+    let native = layer(&report, "at_exit", "native");
+    assert!(
+        native < MIB,
+        "clean allocates nothing natively: {native}\n{output:?}"
+    );
+    assert_eq!(growing(&report), Vec::<String>::new(), "{output:?}");
+    // This machine's cgroup (v1 here) is read for real.
+    if cfg!(target_os = "linux") && std::path::Path::new("/sys/fs/cgroup").exists() {
+        let current = report["footprint"]["cgroup"]["current"].as_u64();
+        assert!(current.is_some_and(|c| c > 0), "{:#}", report["footprint"]);
+        assert!(report_txt("clean").contains("\ncgroup: "), "{output:?}");
+    }
+}
+
+#[test]
+fn fragmentation_is_measured_and_said_in_words() {
+    let (output, report) = run("fragmented");
+    let free = layer(&report, "at_exit", "allocator_free");
+    let heap = layer(&report, "at_exit", "tracked_heap");
+    assert!(free >= 50 * MIB, "malloc free {free}\n{output:?}");
+    assert!(heap <= 110 * MIB, "tracked heap {heap}\n{output:?}");
+    let text = report_txt("fragmented");
+    let said = text
+        .lines()
+        .find(|line| line.starts_with("malloc holds "))
+        .unwrap_or_else(|| panic!("fragmentation is not said in\n{text}"));
+    // "malloc holds 101.8 MiB free (fragmentation): about as much as the 101.9 MiB live
+    // heap. ..."
+    assert!(said.contains(" free (fragmentation): "), "{said}");
+    assert!(said.contains(" live heap. "), "{said}");
+}
+
+#[test]
+fn a_growing_cache_is_growth_naming_its_insert_function() {
+    let (output, report) = run("growing_cache");
+    assert_eq!(report["timeline"]["growth_checked"], true, "{output:?}");
+    let growing = growing(&report);
+    assert!(
+        growing
+            .iter()
+            .any(|f| f.ends_with("growing_cache::remember_response")),
+        "growing: {growing:?}\n{:#}",
+        report["growth"]
+    );
+    let rate = report["growth"][0]["bytes_per_sec"].as_f64().unwrap_or(0.0);
+    assert!(rate > 100_000.0, "about 600 KiB/s: {rate}");
+    let text = report_txt("growing_cache");
+    let section = text
+        .split("\nGrowing sites")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no growth section in\n{text}"));
+    assert!(
+        section.contains("growing_cache::remember_response"),
+        "{section}"
+    );
+
+    let dir = out_dir("growing_cache");
+    let timeline = std::fs::read_to_string(dir.join("timeline.svg")).expect("timeline.svg");
+    assert_eq!(timeline.matches("<polyline").count(), 4, "{timeline}");
+    let layers = std::fs::read_to_string(dir.join("layers.svg")).expect("layers.svg");
+    assert!(layers.contains("remember_response"), "the heap by stack");
+}
+
+#[test]
+fn a_sawtooth_is_not_growth() {
+    let (output, report) = run("sawtooth");
+    assert_eq!(report["timeline"]["growth_checked"], true, "{output:?}");
+    assert_eq!(growing(&report), Vec::<String>::new(), "{output:?}");
+    let peak = report["summary"]["peak_live"]["bytes"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(peak >= 100 * MIB, "the buffer reached 100 MiB: {peak}");
+    let at_peak = layer(&report, "at_peak", "tracked_heap");
+    assert!(at_peak >= 90 * MIB, "the peak sample saw it: {at_peak}");
+}
