@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::footprint::Footprint;
 use crate::memory::Memory;
 use crate::profile::{Profile, Reachability};
+use crate::sampling::Sampling;
 use crate::stack::StackEntry;
 use crate::suppress::Suppression;
 
@@ -226,6 +227,7 @@ pub struct Report {
     pub(crate) profile_path: PathBuf,
     pub(crate) reason: Option<String>,
     pub(crate) reachability: Option<Reachability>,
+    pub(crate) sampling: Option<Sampling>,
     pub(crate) summary: Summary,
     pub(crate) sites: Vec<ReportSite>,
     pub(crate) cycles: Vec<ReportCycle>,
@@ -276,6 +278,10 @@ impl Report {
     }
 
     fn leaked(&self) -> Amount {
+        // A sample tells how much was live, not whether any of it was lost.
+        if self.sampling.is_some() {
+            return Amount::default();
+        }
         if self.reachability.is_some() {
             let mut leaked = self.summary.definite;
             leaked.add(self.summary.indirect);
@@ -283,6 +289,13 @@ impl Report {
         } else {
             self.summary.live_at_exit
         }
+    }
+
+    /// How the profile's allocations were sampled; `None` when every one was recorded.
+    /// With sampling, amounts are estimates and nothing is called a leak.
+    #[must_use]
+    pub fn sampling(&self) -> Option<Sampling> {
+        self.sampling
     }
 
     /// The program the report is about.

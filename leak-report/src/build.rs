@@ -12,7 +12,7 @@ use crate::analysis::{
 use crate::groups::{CycleGroups, Groups};
 use crate::kinds::{Fate, decide};
 use crate::memory::Memory;
-use crate::profile::Profile;
+use crate::profile::{LiveBlock, Profile};
 use crate::stack::{SiteStack, analyse_site};
 use crate::suppress::Suppressions;
 
@@ -38,6 +38,12 @@ impl Report {
     ) -> Self {
         let sites = profile.sites();
         let live = profile.live();
+        // Under sampling each recorded block stands for several.
+        let sampling = profile.sampling();
+        let weigh = |block: &LiveBlock| match sampling {
+            Some(sampling) => sampling.estimate(block.size, block.addr),
+            None => Amount::new(block.size, 1),
+        };
         // Neighbouring blocks often share a site: remember the last lookup.
         let mut last: Option<(u64, Option<usize>)> = None;
         let block_sites: Vec<Option<usize>> = live
@@ -99,7 +105,7 @@ impl Report {
         let mut by_thread: BTreeMap<u64, Amount> = BTreeMap::new();
         for (block, (live_block, fate)) in live.iter().zip(&verdicts.fates).enumerate() {
             let Some(site) = site_of(block) else { continue };
-            let amount = Amount::new(live_block.size, 1);
+            let amount = weigh(live_block);
             match *fate {
                 Fate::Shown(kind) => {
                     let group = groups.group(site, kind);
@@ -124,7 +130,7 @@ impl Report {
                     continue;
                 };
                 let group = groups.group(site, SiteKind::Indirect);
-                let amount = Amount::new(live.get(member).map_or(0, |b| b.size), 1);
+                let amount = live.get(member).map_or_else(Amount::default, weigh);
                 groups.list[group].in_cycles.add(amount);
                 parts.push((group, amount));
             }
@@ -152,6 +158,7 @@ impl Report {
             profile_path: profile.path().to_owned(),
             reason: profile.reason().map(str::to_owned),
             reachability: profile.reachability().cloned(),
+            sampling: profile.sampling(),
             summary,
             sites,
             cycles,

@@ -9,6 +9,7 @@ use crate::analysis::{Amount, Report, ReportCycle, ReportSite, ReportSuppression
 use crate::footprint::Footprint;
 use crate::json_memory::{WireGrowth, WireMemoryLayers, WireTimeline};
 use crate::profile::Reachability;
+use crate::sampling::Sampling;
 use crate::stack::StackEntry;
 
 /// The `format` value of `report.json`.
@@ -62,6 +63,7 @@ impl Report {
                 suppressed: summary.suppressed.into(),
             },
             reachability: self.reachability().map(WireReachability::from),
+            sampling: self.sampling(),
             footprint: self.footprint(),
             layers: WireMemoryLayers::from(self.layers()),
             timeline: self.wire_timeline(),
@@ -81,6 +83,7 @@ struct Wire<'a> {
     program: WireProgram<'a>,
     summary: WireSummary,
     reachability: Option<WireReachability>,
+    sampling: Option<Sampling>,
     footprint: Option<&'a Footprint>,
     layers: WireMemoryLayers<'a>,
     timeline: Option<WireTimeline>,

@@ -142,6 +142,7 @@ mod plumbing;
 mod profile;
 mod reach;
 mod runtime;
+mod sampling;
 mod sections;
 mod stack;
 mod suppress;
@@ -170,6 +171,7 @@ pub use profile::{
     Totals,
 };
 pub use runtime::RUNTIME_HOLDERS;
+pub use sampling::{Sampling, estimate as sampled_estimate};
 pub use stack::{StackEntry, UNKNOWN_FUNCTION};
 pub use suppress::{Suppression, Suppressions};
 pub use text::TextOptions;

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::footprint::Footprint;
+use crate::sampling::Sampling;
 use crate::timeline::Timeline;
 
 /// The `format` value of a profile.
@@ -229,6 +230,8 @@ pub(crate) struct Raw {
     pub(crate) footprint: Option<Footprint>,
     #[serde(default, deserialize_with = "crate::footprint::object")]
     pub(crate) timeline: Option<Timeline>,
+    #[serde(default)]
+    pub(crate) sampling: Option<Sampling>,
 }
 
 /// A loaded and validated profile.
@@ -330,6 +333,13 @@ impl Profile {
     #[must_use]
     pub fn timeline(&self) -> Option<&Timeline> {
         self.raw.timeline.as_ref()
+    }
+    /// How the allocations were sampled (`MEMLEAK_SAMPLE_BYTES`); `None` when every one
+    /// was recorded. Counters are then estimates, and each live block stands for
+    /// [`Sampling::estimate`] of itself.
+    #[must_use]
+    pub fn sampling(&self) -> Option<Sampling> {
+        self.raw.sampling.filter(|sampling| sampling.mean_bytes > 0)
     }
     /// The site with this id.
     #[must_use]

@@ -223,6 +223,7 @@ pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
         reachability: Some(Reachability::default()),
         footprint: None,
         timeline: None,
+        sampling: None,
     };
     crate::load::profile_from_raw(Path::new("/big.json"), raw).expect("big profile is valid")
 }

@@ -120,7 +120,21 @@ fn header(report: &Report, writer: &mut Writer<'_>) -> io::Result<()> {
     let summary = report.summary();
     let sites = |kind| plural(report.sites_of(kind).count() as u64, "site", style);
     let scan = report.reachability();
-    if scan.is_none() && report.has_leaks() {
+    if let Some(sampling) = report.sampling() {
+        writeln!(
+            out,
+            "live at exit (estimated): {} from {}",
+            style.amount(summary.live_at_exit),
+            sites(SiteKind::LiveAtExit),
+        )?;
+        writeln!(
+            out,
+            "note: sampled profile (MEMLEAK_SAMPLE_BYTES={}): one allocation recorded per {} \
+             on average, every amount is an estimate, and leaks are not told from live memory",
+            sampling.mean_bytes,
+            style.size(sampling.mean_bytes),
+        )?;
+    } else if scan.is_none() && report.has_leaks() {
         writeln!(
             out,
             "live at exit: {} from {}",
