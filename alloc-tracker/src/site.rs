@@ -14,19 +14,33 @@ use parking_lot::Mutex;
 use crate::os::frames::Stack;
 use crate::sampling::Weight;
 
+/// How many sets of counters a site keeps: threads update the set of their id modulo
+/// this, so threads allocating at one site (a worker pool's common case) mostly write
+/// different cache lines instead of passing one line between cores on every event.
+pub(crate) const STRIPES: usize = 4;
+
+/// One thread-set's counters of a site, on a cache line of its own. Live counts are
+/// allocated minus freed: two atomic adds per event, not four.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+struct Stripe {
+    allocated_bytes: AtomicU64,
+    allocated_blocks: AtomicU64,
+    freed_bytes: AtomicU64,
+    freed_blocks: AtomicU64,
+}
+
 /// One call site and its counters. Padded so two hot sites never share a cache line.
 #[derive(Debug)]
 #[repr(align(64))]
 pub(crate) struct Site {
     id: u32,
     frames: Box<[usize]>,
-    // Live counts are allocated minus freed: two atomic adds per event, not four.
-    allocated_bytes: AtomicU64,
-    allocated_blocks: AtomicU64,
-    freed_bytes: AtomicU64,
-    freed_blocks: AtomicU64,
+    /// The highest live bytes seen when the counters were read (timeline samples, the
+    /// write): summing the stripes on every allocation would share their lines again.
     peak_live_bytes: AtomicU64,
     reallocs: AtomicU64,
+    stripes: [Stripe; STRIPES],
 }
 
 /// A consistent-enough copy of a site's counters for the profile.
@@ -46,12 +60,9 @@ impl Site {
         Self {
             id,
             frames,
-            allocated_bytes: AtomicU64::new(0),
-            allocated_blocks: AtomicU64::new(0),
-            freed_bytes: AtomicU64::new(0),
-            freed_blocks: AtomicU64::new(0),
             peak_live_bytes: AtomicU64::new(0),
             reallocs: AtomicU64::new(0),
+            stripes: Default::default(),
         }
     }
 
@@ -65,27 +76,28 @@ impl Site {
         &self.frames
     }
 
-    /// Counts a new block (or, under sampling, the blocks one recorded block stands for).
     #[inline]
-    pub(crate) fn on_alloc(&self, weight: Weight) {
-        let allocated = self
-            .allocated_bytes
-            .fetch_add(weight.bytes, Relaxed)
-            .wrapping_add(weight.bytes);
-        self.allocated_blocks.fetch_add(weight.blocks, Relaxed);
-        // A racing free may be missing from this difference: the peak can be a few
-        // blocks high under contention, never low.
-        let live = allocated.wrapping_sub(self.freed_bytes.load(Relaxed));
-        if live > self.peak_live_bytes.load(Relaxed) {
-            self.peak_live_bytes.fetch_max(live, Relaxed);
-        }
+    fn stripe(&self, stripe: usize) -> &Stripe {
+        // `stripe` is taken modulo STRIPES: always in range.
+        &self.stripes[stripe % STRIPES]
     }
 
-    /// Counts the end of a block: the same weight its allocation counted.
+    /// Counts a new block (or, under sampling, the blocks one recorded block stands
+    /// for), in the counters of `stripe` (see [`thread::stripe`](crate::thread::stripe)).
     #[inline]
-    pub(crate) fn on_free(&self, weight: Weight) {
-        self.freed_bytes.fetch_add(weight.bytes, Relaxed);
-        self.freed_blocks.fetch_add(weight.blocks, Relaxed);
+    pub(crate) fn on_alloc(&self, weight: Weight, stripe: usize) {
+        let stripe = self.stripe(stripe);
+        stripe.allocated_bytes.fetch_add(weight.bytes, Relaxed);
+        stripe.allocated_blocks.fetch_add(weight.blocks, Relaxed);
+    }
+
+    /// Counts the end of a block: the same weight its allocation counted, in the
+    /// freeing thread's stripe.
+    #[inline]
+    pub(crate) fn on_free(&self, weight: Weight, stripe: usize) {
+        let stripe = self.stripe(stripe);
+        stripe.freed_bytes.fetch_add(weight.bytes, Relaxed);
+        stripe.freed_blocks.fetch_add(weight.blocks, Relaxed);
     }
 
     /// Counts a block that arrived here through `realloc`.
@@ -94,21 +106,33 @@ impl Site {
         self.reallocs.fetch_add(1, Relaxed);
     }
 
-    /// The counters now.
+    /// The counters now, summed over the stripes; the live bytes seen here also raise
+    /// the site's recorded peak.
     pub(crate) fn counts(&self) -> SiteCounts {
         // Frees are read first: a block freed after that read still counts as live,
         // so live never underflows when events race with the read.
-        let freed_bytes = self.freed_bytes.load(Relaxed);
-        let freed_blocks = self.freed_blocks.load(Relaxed);
-        let allocated_bytes = self.allocated_bytes.load(Relaxed);
-        let allocated_blocks = self.allocated_blocks.load(Relaxed);
+        let (mut freed_bytes, mut freed_blocks) = (0u64, 0u64);
+        for stripe in &self.stripes {
+            freed_bytes = freed_bytes.wrapping_add(stripe.freed_bytes.load(Relaxed));
+            freed_blocks = freed_blocks.wrapping_add(stripe.freed_blocks.load(Relaxed));
+        }
+        let (mut allocated_bytes, mut allocated_blocks) = (0u64, 0u64);
+        for stripe in &self.stripes {
+            allocated_bytes = allocated_bytes.wrapping_add(stripe.allocated_bytes.load(Relaxed));
+            allocated_blocks = allocated_blocks.wrapping_add(stripe.allocated_blocks.load(Relaxed));
+        }
+        let live_bytes = allocated_bytes.saturating_sub(freed_bytes);
+        let peak = self
+            .peak_live_bytes
+            .fetch_max(live_bytes, Relaxed)
+            .max(live_bytes);
         SiteCounts {
             allocated_bytes,
             allocated_blocks,
             freed_blocks,
-            live_bytes: allocated_bytes.saturating_sub(freed_bytes),
+            live_bytes,
             live_blocks: allocated_blocks.saturating_sub(freed_blocks),
-            peak_live_bytes: self.peak_live_bytes.load(Relaxed),
+            peak_live_bytes: peak,
             reallocs: self.reallocs.load(Relaxed),
         }
     }
@@ -269,13 +293,15 @@ mod tests {
     }
 
     #[test]
-    fn counters_track_live_and_peak() {
+    fn counters_sum_the_stripes_and_keep_the_peak_seen() {
         let site = Site::new(0, Box::new([1, 2, 3]));
         let block = |bytes| Weight { bytes, blocks: 1 };
-        site.on_alloc(block(100));
-        site.on_alloc(block(50));
-        site.on_free(block(100));
-        site.on_alloc(block(10));
+        site.on_alloc(block(100), 0);
+        site.on_alloc(block(50), 1);
+        assert_eq!(site.counts().peak_live_bytes, 150);
+        // Freed on another thread's stripe than it was allocated on.
+        site.on_free(block(100), 3);
+        site.on_alloc(block(10), 6);
         let counts = site.counts();
         assert_eq!(counts.allocated_bytes, 160);
         assert_eq!(counts.allocated_blocks, 3);

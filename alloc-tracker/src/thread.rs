@@ -68,6 +68,15 @@ pub(crate) fn current() -> Current {
         })
 }
 
+/// Which of a site's counter stripes this thread updates: its tracker id, or 0 for a
+/// thread the tracker has not registered (it has allocated nothing).
+#[inline]
+pub(crate) fn stripe() -> usize {
+    THREAD
+        .try_with(|state| state.id_plus_one.get().saturating_sub(1) as usize)
+        .unwrap_or(0)
+}
+
 #[cold]
 fn register() -> Current {
     let id = NEXT_ID.fetch_add(1, Relaxed);
