@@ -47,6 +47,8 @@ extern "C" fn at_exit() {
     let Entry::Entered(_guard) = guard::enter() else {
         return;
     };
+    // A peak the sampler was woken for but had not sampled yet.
+    timeline_sampler::take_pending_peak();
     let outcome = std::panic::catch_unwind(|| {
         let Some(path) = config::out_path() else {
             state::stop();

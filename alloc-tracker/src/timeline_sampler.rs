@@ -9,11 +9,18 @@
 //! (`exit` does not wait for it), stops at the exit profile, and does not exist in a
 //! forked child (threads do not survive `fork`, and a forked child records nothing).
 //!
-//! Peak samples add no work to the allocation path: they are taken in `stats::publish`,
-//! which runs at most once per [`crate::PEAK_SLACK_BYTES`] of live change per thread,
-//! and only when the published live bytes pass the next threshold, one atomic load.
+//! Peak samples add no work to the allocation path: they are noticed in
+//! `stats::publish`, which runs at most once per [`crate::PEAK_SLACK_BYTES`] of live
+//! change per thread, when the published live bytes pass the next threshold (one atomic
+//! load). The allocating thread then only notes the figures and wakes the sampler,
+//! which reads the footprint (`/proc` files, `mallinfo2`: a millisecond on a big heap);
+//! without a sampler thread the allocating thread reads it itself.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::OnceLock;
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use std::time::{Duration, Instant};
 
 use crate::guard::{self, Entry};
@@ -30,6 +37,14 @@ static INTERVAL_MS: AtomicU64 = AtomicU64::new(0);
 const PEAK_MIN_STEP: i64 = 1024 * 1024;
 /// Published live bytes at which the next peak sample is due.
 static NEXT_PEAK_AT: AtomicI64 = AtomicI64::new(PEAK_MIN_STEP);
+
+/// The running sampler thread, to wake for a peak sample.
+static SAMPLER: OnceLock<std::thread::Thread> = OnceLock::new();
+/// A peak the sampler is to sample: its figures, then the flag (released after them).
+static PEAK_PENDING: AtomicBool = AtomicBool::new(false);
+static PENDING_LIVE: AtomicI64 = AtomicI64::new(0);
+static PENDING_BLOCKS: AtomicI64 = AtomicI64::new(0);
+static PENDING_T_NS: AtomicU64 = AtomicU64::new(0);
 
 /// Starts the sampler thread once, unless `MEMLEAK_INTERVAL_MS` is 0. Allocates nothing
 /// through the tracker: safe inside the allocator. Without a thread (spawn failed, or a
@@ -65,26 +80,50 @@ fn run() {
     };
     // Held until the thread is gone, its thread-locals' destructors included.
     std::mem::forget(guard);
+    let _ = SAMPLER.set(std::thread::current());
     let interval = Duration::from_millis(interval_ms().max(1));
     let mut scratch: Vec<(u32, u64)> = Vec::new();
     let mut due = Instant::now() + interval;
     loop {
-        let now = Instant::now();
-        if let Some(wait) = due.checked_duration_since(now) {
-            std::thread::sleep(wait);
-            due += interval;
-        } else {
-            // Late (a slow sample, a suspended process): start afresh from now.
-            due = now + interval;
+        // Woken early for a peak sample, or by a spurious wake-up: only a due tick ticks.
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::park_timeout(wait);
         }
         if STOPPING.load(Relaxed) || fork::in_child() {
             return;
+        }
+        take_pending_peak();
+        let now = Instant::now();
+        if now < due {
+            continue;
+        }
+        due += interval;
+        if due < now {
+            // Late (a slow sample, a suspended process): start afresh from now.
+            due = now + interval;
         }
         // Off (not started, stopped, or the exit scan's freeze): nothing to sample.
         if state::is_tracking() {
             tick(&mut scratch);
         }
     }
+}
+
+/// Takes the peak sample an allocating thread asked for, if any. Must run with the
+/// reentrancy guard held (the probes allocate).
+pub(crate) fn take_pending_peak() {
+    if !PEAK_PENDING.swap(false, Acquire) {
+        return;
+    }
+    let footprint = os::sample_footprint();
+    timeline::offer_peak(Sample {
+        t_ns: PENDING_T_NS.load(Relaxed),
+        kind: SampleKind::Peak,
+        live_bytes: u64::try_from(PENDING_LIVE.load(Relaxed)).unwrap_or(0),
+        live_blocks: u64::try_from(PENDING_BLOCKS.load(Relaxed)).unwrap_or(0),
+        overhead_bytes: stats::overhead_live_bytes(),
+        footprint,
+    });
 }
 
 /// One interval tick: the sample and the checkpoint the stores still keep at their
@@ -153,9 +192,21 @@ fn take_peak_sample(due: i64, live: i64, live_blocks: i64) {
     {
         return;
     }
+    let t_ns = state::elapsed_ns();
+    if interval_ms() != 0
+        && let Some(sampler) = SAMPLER.get()
+    {
+        // A newer peak overwrites one the sampler has not taken yet.
+        PENDING_LIVE.store(live, Relaxed);
+        PENDING_BLOCKS.store(live_blocks, Relaxed);
+        PENDING_T_NS.store(t_ns, Relaxed);
+        PEAK_PENDING.store(true, Release);
+        sampler.unpark();
+        return;
+    }
     let footprint = os::sample_footprint();
     timeline::offer_peak(Sample {
-        t_ns: state::elapsed_ns(),
+        t_ns,
         kind: SampleKind::Peak,
         live_bytes: u64::try_from(live).unwrap_or(0),
         live_blocks: u64::try_from(live_blocks).unwrap_or(0),
