@@ -192,13 +192,26 @@ fn run_child(mode: &str, workload: &Workload, scale: f64) -> Sample {
     } else {
         command.env_remove("MEMLEAK_SAMPLE_BYTES");
     }
+    // The tracked children run as `cargo memleak` runs a program: with MEMLEAK_OUT set,
+    // so the timeline sampler thread runs too, and a profile is written at exit (after
+    // the timed part).
+    let profile = std::env::temp_dir().join(format!(
+        "alloc-tracker-bench-{}-{mode}-{}.json",
+        std::process::id(),
+        workload.name
+    ));
+    if matches!(mode, "tracked" | "sampled") {
+        command.env("MEMLEAK_OUT", &profile);
+    } else {
+        command.env_remove("MEMLEAK_OUT");
+    }
     let output = command
         .env(CHILD_VAR, mode)
         .env(WORKLOAD_VAR, workload.name)
         .env(SCALE_VAR, scale.to_string())
-        .env_remove("MEMLEAK_OUT")
         .output()
         .expect("child runs");
+    let _ = std::fs::remove_file(&profile);
     assert!(
         output.status.success(),
         "{mode} child for {} failed: {output:?}",

@@ -115,7 +115,7 @@ pub(crate) fn take_pending_peak() {
     if !PEAK_PENDING.swap(false, Acquire) {
         return;
     }
-    let footprint = os::sample_footprint();
+    let footprint = os::sample_footprint_while_running();
     timeline::offer_peak(Sample {
         t_ns: PENDING_T_NS.load(Relaxed),
         kind: SampleKind::Peak,
@@ -135,7 +135,7 @@ fn tick(scratch: &mut Vec<(u32, u64)>) {
     }
     // First, as the exit snapshot does: the probe sees the process before this tick's
     // own buffers grow it.
-    let footprint = os::sample_footprint();
+    let footprint = os::sample_footprint_while_running();
     let overhead_bytes = stats::overhead_live_bytes();
     let t_ns = state::elapsed_ns();
     let sites = site::all_sites();
@@ -204,7 +204,7 @@ fn take_peak_sample(due: i64, live: i64, live_blocks: i64) {
         sampler.unpark();
         return;
     }
-    let footprint = os::sample_footprint();
+    let footprint = os::sample_footprint_while_running();
     timeline::offer_peak(Sample {
         t_ns,
         kind: SampleKind::Peak,

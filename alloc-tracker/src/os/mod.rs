@@ -43,15 +43,19 @@ pub(crate) use footprint::{CgroupMemory, Footprint, Limit, MallocInfo, Pressure,
 #[cfg(target_os = "linux")]
 mod probes_linux;
 #[cfg(target_os = "linux")]
-pub(crate) use probes_linux::sample as sample_footprint;
+pub(crate) use probes_linux::{
+    sample as sample_footprint, sample_while_running as sample_footprint_while_running,
+};
 #[cfg(target_os = "macos")]
 mod probes_macos;
 #[cfg(target_os = "macos")]
-pub(crate) use probes_macos::sample as sample_footprint;
+pub(crate) use probes_macos::{
+    sample as sample_footprint, sample as sample_footprint_while_running,
+};
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 mod no_probes;
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
-pub(crate) use no_probes::sample as sample_footprint;
+pub(crate) use no_probes::{sample as sample_footprint, sample as sample_footprint_while_running};
 
 #[cfg(not(target_os = "linux"))]
 mod no_roots;

@@ -10,8 +10,10 @@ mod cgroup;
 mod proc_files;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::os::footprint::{CgroupMemory, Footprint, MallocInfo};
+use crate::os::monotonic_ns;
 
 /// The directory under which the absolute paths of `/proc` and `/sys` are read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,15 +48,97 @@ impl ProcRoot {
 
 /// One sample of this process's memory, from every source this machine offers.
 pub(crate) fn sample() -> Footprint {
-    let mut footprint = sample_files(&ProcRoot::system(), page_size());
+    let mut footprint = sample_files(&ProcRoot::system(), page_size(), Resident::Rollup);
     footprint.malloc = malloc_info();
     footprint
 }
 
+/// The timeline's probes may take at most 1/this of the run. Two of them stall the
+/// program while they work: `mallinfo2` walks every free chunk with the arena locked
+/// (50 ms a call on a fragmented 160 MiB heap, where a 100 ms sampler made the program
+/// 10-30x slower), and `smaps_rollup` walks the page tables under the address space's
+/// lock, which `brk` and `mmap` then wait for.
+const DUTY_DIVISOR: u64 = 100;
+
+/// A probe that may run only while its cost, spread over the time since it last ran,
+/// stays under 1/[`DUTY_DIVISOR`] of the run.
+struct DutyCap {
+    next_ns: AtomicU64,
+}
+
+impl DutyCap {
+    const fn new() -> Self {
+        Self {
+            next_ns: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether the probe is within budget now.
+    fn due(&self) -> bool {
+        monotonic_ns() >= self.next_ns.load(Relaxed)
+    }
+
+    /// The probe ran from `start` to `end`: it may run again after 99 times that.
+    fn spent(&self, start: u64, end: u64) {
+        let cost = end.saturating_sub(start);
+        self.next_ns.store(
+            end.saturating_add(cost.saturating_mul(DUTY_DIVISOR - 1)),
+            Relaxed,
+        );
+    }
+
+    /// `probe()` when it is within budget, else `None`.
+    fn run<T>(&self, probe: impl FnOnce() -> Option<T>) -> Option<T> {
+        if !self.due() {
+            return None;
+        }
+        let start = monotonic_ns();
+        let value = probe();
+        self.spent(start, monotonic_ns());
+        value
+    }
+}
+
+static MALLINFO_CAP: DutyCap = DutyCap::new();
+static ROLLUP_CAP: DutyCap = DutyCap::new();
+
+/// A sample taken while the program runs (the timeline's): as [`sample`], but
+/// `mallinfo2` and `smaps_rollup` are each read only within their budget; otherwise
+/// `malloc` is unknown in this sample and the resident figures come from `statm`.
+pub(crate) fn sample_while_running() -> Footprint {
+    let rollup = ROLLUP_CAP.due();
+    let resident = if rollup {
+        Resident::Rollup
+    } else {
+        Resident::Statm
+    };
+    let start = monotonic_ns();
+    let mut footprint = sample_files(&ProcRoot::system(), page_size(), resident);
+    if rollup {
+        ROLLUP_CAP.spent(start, monotonic_ns());
+    }
+    footprint.malloc = MALLINFO_CAP.run(malloc_info);
+    footprint
+}
+
+/// Where the resident figures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resident {
+    /// `smaps_rollup` (with its anonymous/file split and swap), `statm` as fallback.
+    Rollup,
+    /// `statm` only: constant time, no swap.
+    Statm,
+}
+
 /// Everything but the allocator's counters, read under `root`.
-pub(crate) fn sample_files(root: &ProcRoot, page_size: Option<u64>) -> Footprint {
-    let rollup = root
-        .read("/proc/self/smaps_rollup")
+pub(crate) fn sample_files(
+    root: &ProcRoot,
+    page_size: Option<u64>,
+    resident: Resident,
+) -> Footprint {
+    let rollup = (resident == Resident::Rollup)
+        .then(|| root.read("/proc/self/smaps_rollup"))
+        .flatten()
         .as_deref()
         .and_then(proc_files::parse_smaps_rollup)
         .map(|resident| ("smaps_rollup", resident));
@@ -114,7 +198,7 @@ fn page_size() -> Option<u64> {
 /// another inner allocator (jemalloc, mimalloc) they only count native C `malloc`.
 #[cfg(target_env = "gnu")]
 fn malloc_info() -> Option<MallocInfo> {
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use std::sync::atomic::AtomicUsize;
     type Mallinfo2 = unsafe extern "C" fn() -> libc::mallinfo2;
     /// `mallinfo2`'s address; 0 before the lookup, 1 when glibc has none. Looked up
     /// once: `dlsym` takes the loader's lock, and a peak sample may run on a thread
@@ -158,6 +242,20 @@ fn malloc_info() -> Option<MallocInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_costly_probe_waits_ninety_nine_times_its_cost() {
+        let cap = DutyCap::new();
+        assert!(cap.due());
+        let now = monotonic_ns();
+        // A probe that took 1 s may run again 99 s later, not now.
+        cap.spent(now, now + 1_000_000_000);
+        assert!(!cap.due());
+        assert_eq!(cap.run(|| Some(1)), None);
+        // One that took nothing may run again at once.
+        let cheap = DutyCap::new();
+        assert_eq!(cheap.run(|| Some(2)), Some(2));
+    }
     use crate::os::footprint::{CgroupVersion, Limit, PressureLevel};
 
     fn tree(name: &str) -> ProcRoot {
@@ -169,7 +267,7 @@ mod tests {
 
     #[test]
     fn a_hybrid_v1_host_reads_rollup_pressure_and_the_memory_hierarchy() {
-        let f = sample_files(&tree("tree_v1_hybrid"), Some(4096));
+        let f = sample_files(&tree("tree_v1_hybrid"), Some(4096), Resident::Rollup);
         assert_eq!(f.resident_source, Some("smaps_rollup"));
         assert_eq!(f.rss, Some(1764 * 1024));
         assert_eq!(f.anonymous, Some(112 * 1024));
@@ -194,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_v2_container_falls_back_to_statm_and_the_mount_root() {
-        let f = sample_files(&tree("tree_v2_container"), Some(4096));
+        let f = sample_files(&tree("tree_v2_container"), Some(4096), Resident::Rollup);
         assert_eq!(f.resident_source, Some("statm"));
         assert_eq!(f.rss, Some(2000 * 4096));
         assert_eq!(f.anonymous, Some(1500 * 4096));
@@ -212,13 +310,19 @@ mod tests {
             failcnt: None,
         };
         assert_eq!(f.cgroup, Some(cgroup));
-        assert_eq!(sample_files(&tree("tree_v2_container"), None).rss, None);
+        assert_eq!(
+            sample_files(&tree("tree_v2_container"), None, Resident::Rollup).rss,
+            None
+        );
     }
 
     #[test]
     fn malformed_or_missing_files_give_an_empty_footprint() {
         for name in ["tree_malformed", "no_such_tree"] {
-            assert_eq!(sample_files(&tree(name), Some(4096)), Footprint::default());
+            assert_eq!(
+                sample_files(&tree(name), Some(4096), Resident::Rollup),
+                Footprint::default()
+            );
         }
     }
 
