@@ -6,7 +6,7 @@
 
 use crate::guard::{self, Entry, Guard};
 use crate::os::frames::{self, Capture, Stack};
-use crate::record::{Record, align_log2};
+use crate::record::Record;
 use crate::sampling::{self, Weight};
 use crate::shard::{self, Removal};
 use crate::site::Site;
@@ -187,13 +187,7 @@ fn record_new(address: usize, size: usize, align: usize, mean: u64) -> Option<&'
         return None;
     };
     let size = size as u64;
-    let record = Record {
-        size,
-        birth_ns: state::elapsed_ns(),
-        site,
-        thread: current.id,
-        align_log2: align_log2(align),
-    };
+    let record = Record::new(size, site, state::elapsed_ns(), current.id, align);
     if !shard::insert(address, record) {
         stats::count_untracked();
         return None;

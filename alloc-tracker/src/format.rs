@@ -231,8 +231,8 @@ fn write_live(
             record.size,
             record.align(),
             record.site.id(),
-            record.birth_ns,
-            record.thread
+            record.birth_ns(),
+            record.thread()
         )?;
         if let Some(found) = found {
             let reachable = found.reachable.get(i).copied().unwrap_or(true);

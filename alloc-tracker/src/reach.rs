@@ -199,13 +199,7 @@ mod tests {
     }
 
     fn record(size: u64) -> Record {
-        Record {
-            size,
-            birth_ns: 0,
-            site: site(),
-            thread: 0,
-            align_log2: 3,
-        }
+        Record::new(size, site(), 0, 0, 8)
     }
 
     #[test]

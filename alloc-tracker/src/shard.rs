@@ -1,6 +1,7 @@
-//! Live blocks, in address-hashed shards: each a `parking_lot::Mutex` over a `hashbrown`
+//! Live blocks, in page-hashed shards: each a `parking_lot::Mutex` over a `hashbrown`
 //! table, padded to its own cache lines, so threads working on different blocks rarely
-//! meet on a lock or a line.
+//! meet on a lock or a line. Keys hash with the locality of their page (see
+//! `locality_hash`): on big heaps the table's cache misses, not its lock, were the cost.
 
 use hashbrown::HashMap;
 use parking_lot::Mutex;
@@ -10,18 +11,41 @@ use crate::state;
 
 const SHARDS: usize = 64;
 
-/// Blocks are at least 8-byte aligned, so the low bits carry no information; a
-/// multiplicative hash spreads neighbouring addresses over shards and buckets.
+/// Blocks in one 4 KiB page share a shard: a big heap has many pages, so the shards
+/// stay evenly loaded, while blocks allocated one after another (usually neighbours
+/// in memory) land in one table.
+const PAGE_SHIFT: u32 = 12;
+
 #[inline]
-fn mix(address: usize) -> u64 {
-    ((address as u64) >> 3).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+fn shard_index(address: usize) -> usize {
+    let page = (address >> PAGE_SHIFT) as u64;
+    (page.wrapping_mul(K) >> 58) as usize % SHARDS
 }
 
 #[inline]
 fn shard_of(address: usize) -> &'static Shard {
-    // The top bits of the product pick the shard; the table uses the rest.
-    let index = (mix(address) >> 58) as usize % SHARDS;
-    &TABLES[index]
+    // The index is below SHARDS; the fallback is never taken.
+    TABLES.get(shard_index(address)).unwrap_or(&TABLES[0])
+}
+
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The key's hash keeps the locality of a page: its low 8 bits (the bottom of
+/// hashbrown's bucket index) are the block's offset in its 4 KiB page, in 16-byte
+/// steps, so the blocks of one page sit in one run of 256 buckets (8 KiB of table),
+/// and blocks allocated one after another fill neighbouring table lines instead of
+/// missing the cache on every insert. The bits above come from a mix of the page
+/// number (other bits of it than chose the shard), so pages land at random runs: keys
+/// with a fixed stride (page-aligned blocks of another allocator) do not pile up in
+/// a few buckets. The top 7 bits (hashbrown's control byte, compared 16 at a time)
+/// mix the whole address, so that buckets probed together still tell keys apart.
+#[inline]
+fn locality_hash(address: usize) -> u64 {
+    const INDEX_BITS: u64 = (1 << 57) - 1;
+    let offset = ((address as u64) >> 4) & 0xff;
+    let page = ((address >> PAGE_SHIFT) as u64).wrapping_mul(K);
+    let tag = ((address as u64) >> 3).wrapping_mul(K) >> 57;
+    offset | (((page >> 20) << 8) & INDEX_BITS) | (tag << 57)
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -32,9 +56,7 @@ struct AddressHasher(u64);
 
 impl std::hash::Hasher for AddressHasher {
     fn finish(&self) -> u64 {
-        // Rotate so the bits that chose the shard do not become hashbrown's control
-        // byte (its top 7 bits), which would then be nearly constant within a shard.
-        self.0.rotate_left(20)
+        self.0
     }
     fn write(&mut self, bytes: &[u8]) {
         for &byte in bytes {
@@ -42,7 +64,7 @@ impl std::hash::Hasher for AddressHasher {
         }
     }
     fn write_usize(&mut self, address: usize) {
-        self.0 = mix(address);
+        self.0 = locality_hash(address);
     }
 }
 
@@ -129,13 +151,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn neighbouring_addresses_spread_over_shards() {
+    fn a_page_stays_in_one_shard_and_pages_spread() {
         let base = 0x7f00_0000_0000usize;
+        let first = shard_index(base);
+        assert!((0..256).all(|i| shard_index(base + i * 16) == first));
         let mut used = [false; SHARDS];
-        for i in 0..4096 {
-            let index = (mix(base + i * 16) >> 58) as usize;
-            used[index] = true;
+        for page in 0..4096 {
+            used[shard_index(base + (page << PAGE_SHIFT))] = true;
         }
-        assert!(used.iter().filter(|&&u| u).count() > SHARDS * 3 / 4);
+        assert!(used.iter().all(|&u| u));
+    }
+
+    #[test]
+    fn neighbours_hash_to_neighbouring_buckets_with_mixed_tags() {
+        let base = 0x5555_5555_0000usize;
+        let a = locality_hash(base);
+        let b = locality_hash(base + 16);
+        assert_eq!((b & 0xffff) - (a & 0xffff), 1);
+        // Page-aligned keys spread over the table instead of sharing one bucket.
+        let aligned: std::collections::HashSet<u64> = (0..1024)
+            .map(|page| locality_hash(base + (page << PAGE_SHIFT)) & 0xf_ffff)
+            .collect();
+        assert!(aligned.len() > 900, "{} distinct buckets", aligned.len());
+        let tags: std::collections::HashSet<u64> = (0..256)
+            .map(|i| locality_hash(base + i * 16) >> 57)
+            .collect();
+        assert!(tags.len() > 64, "{} distinct tags", tags.len());
     }
 }
