@@ -80,6 +80,11 @@ mod sampling;
 mod session;
 mod shard;
 mod site;
+#[expect(
+    unsafe_code,
+    reason = "implementing lock_api::RawMutex is unsafe by definition"
+)]
+mod spin_lock;
 mod state;
 mod stats;
 mod symbolize;
@@ -124,13 +129,19 @@ pub fn stats() -> Stats {
     stats
 }
 
-/// Test hook, not part of the API: holds every live-block table's lock for `duration`
-/// so that other threads' allocations park on them.
+/// Test hook, not part of the API: holds every lock of the tracker's tables (the site
+/// table's, which are `parking_lot` locks, and the live blocks' spin locks) for
+/// `duration`, so that other threads' allocations wait on them: those interning a new
+/// site park, and parking grows parking_lot's table, which allocates.
 #[doc(hidden)]
 pub fn __hold_tables_for_test(duration: std::time::Duration) {
     let guard = guard::enter();
     if matches!(guard, guard::Entry::Entered(_)) {
-        shard::hold_all_for(duration);
+        let mut held: Vec<Box<dyn Send>> = Vec::new();
+        site::lock_for_fork(&mut held);
+        shard::lock_for_fork(&mut held);
+        std::thread::sleep(duration);
+        drop(held);
     }
     drop(guard);
 }

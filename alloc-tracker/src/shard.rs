@@ -1,10 +1,10 @@
-//! Live blocks, in page-hashed shards: each a `parking_lot::Mutex` over a `hashbrown`
+//! Live blocks, in page-hashed shards: each a spin lock (`spin_lock.rs`) over a `hashbrown`
 //! table, padded to its own cache lines, so threads working on different blocks rarely
 //! meet on a lock or a line. Keys hash with the locality of their page (see
 //! `locality_hash`): on big heaps the table's cache misses, not its lock, were the cost.
 
+use crate::spin_lock::SpinMutex;
 use hashbrown::HashMap;
-use parking_lot::Mutex;
 
 use crate::record::Record;
 use crate::state;
@@ -76,10 +76,10 @@ impl std::hash::BuildHasher for AddressKey {
 }
 
 #[repr(align(128))]
-struct Shard(Mutex<HashMap<usize, Record, AddressKey>>);
+struct Shard(SpinMutex<HashMap<usize, Record, AddressKey>>);
 
 static TABLES: [Shard; SHARDS] =
-    [const { Shard(Mutex::new(HashMap::with_hasher(AddressKey))) }; SHARDS];
+    [const { Shard(SpinMutex::new(HashMap::with_hasher(AddressKey))) }; SHARDS];
 
 /// Records a new live block. Returns `false` when the table could not grow (allocation
 /// failure): the block then goes untracked rather than aborting the program.
@@ -135,15 +135,6 @@ pub(crate) fn lock_for_fork(held: &mut Vec<Box<dyn Send>>) {
     for shard in &TABLES {
         held.push(Box::new(shard.0.lock()));
     }
-}
-
-/// Holds every shard's lock for `duration`, so that threads allocating meanwhile park
-/// (for the reentrancy test: parking allocates parking_lot's table). Must be called with
-/// the reentrancy guard held.
-pub(crate) fn hold_all_for(duration: std::time::Duration) {
-    let held: Vec<_> = TABLES.iter().map(|shard| shard.0.lock()).collect();
-    std::thread::sleep(duration);
-    drop(held);
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The tracker's own allocating work never recurses into tracking and never deadlocks:
-//! interning new sites from 32 threads at once, 32 threads fighting over the same shards (so
-//! parking_lot parks and grows its parking table, which allocates), and symbolizing and
-//! writing profiles while other threads allocate.
+//! interning new sites from 32 threads at once while every table lock is held (so the
+//! threads interning park, and parking_lot grows its parking table, which allocates),
+//! and symbolizing and writing profiles while other threads allocate.
 
 mod common;
 
