@@ -196,7 +196,7 @@ fn record_new(address: usize, size: usize, align: usize, mean: u64) -> Option<&'
         sampling::note_recorded(address);
     }
     let weight = Weight::of(size, address, mean);
-    site.on_alloc(weight, current.id as usize);
+    site.on_alloc(weight, Some(current.id));
     stats::live_changed(signed(weight.bytes), signed(weight.blocks));
     Some(site)
 }
@@ -233,7 +233,7 @@ fn put_back(address: usize, record: Record, mean: u64) {
 #[inline]
 fn settle_free(address: usize, record: &Record, mean: u64) {
     let weight = Weight::of(record.size, address, mean);
-    record.site.on_free(weight, thread::stripe());
+    record.site.on_free(weight, thread::id());
     stats::live_changed(-signed(weight.bytes), -signed(weight.blocks));
 }
 

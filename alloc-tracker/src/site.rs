@@ -14,13 +14,16 @@ use parking_lot::Mutex;
 use crate::os::frames::Stack;
 use crate::sampling::Weight;
 
-/// How many sets of counters a site keeps: threads update the set of their id modulo
-/// this, so threads allocating at one site (a worker pool's common case) mostly write
-/// different cache lines instead of passing one line between cores on every event.
-pub(crate) const STRIPES: usize = 4;
+/// How many sets of counters a site keeps. The threads with tracker ids below
+/// `STRIPES - 1` (the first to allocate: main and the first workers) each own one and
+/// update it with plain loads and stores, no read-modify-write; every later thread
+/// shares the last one, with atomic adds. Threads never write a line another thread
+/// owns, so threads allocating at one site do not pass its lines between cores.
+pub(crate) const STRIPES: usize = 8;
+const SHARED_STRIPE: usize = STRIPES - 1;
 
 /// One thread-set's counters of a site, on a cache line of its own. Live counts are
-/// allocated minus freed: two atomic adds per event, not four.
+/// allocated minus freed.
 #[derive(Debug, Default)]
 #[repr(align(64))]
 struct Stripe {
@@ -28,6 +31,27 @@ struct Stripe {
     allocated_blocks: AtomicU64,
     freed_bytes: AtomicU64,
     freed_blocks: AtomicU64,
+}
+
+/// Adds to a counter of the stripe the calling thread owns (`owned`) or shares.
+#[inline]
+fn add(counter: &AtomicU64, amount: u64, owned: bool) {
+    if owned {
+        // The only writer: a load and a store cannot lose another thread's add.
+        counter.store(counter.load(Relaxed).wrapping_add(amount), Relaxed);
+    } else {
+        counter.fetch_add(amount, Relaxed);
+    }
+}
+
+/// The stripe of the thread with tracker id `thread` (`None`: a thread the tracker has
+/// not registered), and whether that thread owns it.
+#[inline]
+fn stripe_of(thread: Option<u32>) -> (usize, bool) {
+    match thread {
+        Some(id) if (id as usize) < SHARED_STRIPE => (id as usize, true),
+        _ => (SHARED_STRIPE, false),
+    }
 }
 
 /// One call site and its counters. Padded so two hot sites never share a cache line.
@@ -76,28 +100,30 @@ impl Site {
         &self.frames
     }
 
-    #[inline]
-    fn stripe(&self, stripe: usize) -> &Stripe {
-        // `stripe` is taken modulo STRIPES: always in range.
-        &self.stripes[stripe % STRIPES]
-    }
-
     /// Counts a new block (or, under sampling, the blocks one recorded block stands
-    /// for), in the counters of `stripe` (see [`thread::stripe`](crate::thread::stripe)).
+    /// for), allocated by the thread with tracker id `thread` (see
+    /// [`thread::id`](crate::thread::id)).
     #[inline]
-    pub(crate) fn on_alloc(&self, weight: Weight, stripe: usize) {
-        let stripe = self.stripe(stripe);
-        stripe.allocated_bytes.fetch_add(weight.bytes, Relaxed);
-        stripe.allocated_blocks.fetch_add(weight.blocks, Relaxed);
+    pub(crate) fn on_alloc(&self, weight: Weight, thread: Option<u32>) {
+        let (index, owned) = stripe_of(thread);
+        // `index` is at most SHARED_STRIPE: in range.
+        let Some(stripe) = self.stripes.get(index) else {
+            return;
+        };
+        add(&stripe.allocated_bytes, weight.bytes, owned);
+        add(&stripe.allocated_blocks, weight.blocks, owned);
     }
 
     /// Counts the end of a block: the same weight its allocation counted, in the
     /// freeing thread's stripe.
     #[inline]
-    pub(crate) fn on_free(&self, weight: Weight, stripe: usize) {
-        let stripe = self.stripe(stripe);
-        stripe.freed_bytes.fetch_add(weight.bytes, Relaxed);
-        stripe.freed_blocks.fetch_add(weight.blocks, Relaxed);
+    pub(crate) fn on_free(&self, weight: Weight, thread: Option<u32>) {
+        let (index, owned) = stripe_of(thread);
+        let Some(stripe) = self.stripes.get(index) else {
+            return;
+        };
+        add(&stripe.freed_bytes, weight.bytes, owned);
+        add(&stripe.freed_blocks, weight.blocks, owned);
     }
 
     /// Counts a block that arrived here through `realloc`.
@@ -293,15 +319,24 @@ mod tests {
     }
 
     #[test]
+    fn early_threads_own_a_stripe_and_the_rest_share_one() {
+        assert_eq!(stripe_of(Some(0)), (0, true));
+        assert_eq!(stripe_of(Some(6)), (6, true));
+        assert_eq!(stripe_of(Some(7)), (SHARED_STRIPE, false));
+        assert_eq!(stripe_of(Some(u32::MAX)), (SHARED_STRIPE, false));
+        assert_eq!(stripe_of(None), (SHARED_STRIPE, false));
+    }
+
+    #[test]
     fn counters_sum_the_stripes_and_keep_the_peak_seen() {
         let site = Site::new(0, Box::new([1, 2, 3]));
         let block = |bytes| Weight { bytes, blocks: 1 };
-        site.on_alloc(block(100), 0);
-        site.on_alloc(block(50), 1);
+        site.on_alloc(block(100), Some(0));
+        site.on_alloc(block(50), Some(1));
         assert_eq!(site.counts().peak_live_bytes, 150);
-        // Freed on another thread's stripe than it was allocated on.
-        site.on_free(block(100), 3);
-        site.on_alloc(block(10), 6);
+        // Freed by a thread that shares the last stripe, and by an unregistered one.
+        site.on_free(block(100), Some(40));
+        site.on_alloc(block(10), None);
         let counts = site.counts();
         assert_eq!(counts.allocated_bytes, 160);
         assert_eq!(counts.allocated_blocks, 3);

@@ -68,13 +68,14 @@ pub(crate) fn current() -> Current {
         })
 }
 
-/// Which of a site's counter stripes this thread updates: its tracker id, or 0 for a
-/// thread the tracker has not registered (it has allocated nothing).
+/// This thread's tracker id, `None` until it has been registered (it has recorded no
+/// allocation) or once its thread-locals are gone.
 #[inline]
-pub(crate) fn stripe() -> usize {
+pub(crate) fn id() -> Option<u32> {
     THREAD
-        .try_with(|state| state.id_plus_one.get().saturating_sub(1) as usize)
-        .unwrap_or(0)
+        .try_with(|state| state.id_plus_one.get().checked_sub(1))
+        .ok()
+        .flatten()
 }
 
 #[cold]
