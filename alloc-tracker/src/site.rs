@@ -165,14 +165,22 @@ impl Site {
 }
 
 /// Hashes a stack; the hash is the site's key.
+///
+/// Four independent lanes take the frames in turn, so the multiplications of
+/// neighbouring frames overlap in the CPU instead of waiting for each other: one
+/// serial chain over 15-20 frames was an eighth of the tracker's time per allocation.
 #[inline]
 pub(crate) fn stack_hash(frames: &[usize]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut hash = frames.len() as u64;
-    for &address in frames {
-        hash = (hash ^ address as u64).wrapping_mul(K).rotate_left(29);
+    let step = |lane: u64, value: u64| (lane ^ value).wrapping_mul(K).rotate_left(29);
+    let mut lanes = [frames.len() as u64, 1 << 16, 2 << 16, 3 << 16];
+    for chunk in frames.chunks(4) {
+        for (lane, &address) in lanes.iter_mut().zip(chunk) {
+            *lane = step(*lane, address as u64);
+        }
     }
-    hash
+    let [a, b, c, d] = lanes;
+    step(step(step(a, b), c), d)
 }
 
 const INTERN_SHARDS: usize = 64;
@@ -316,6 +324,14 @@ mod tests {
         assert_ne!(stack_hash(&[1, 2]), stack_hash(&[2, 1]));
         assert_ne!(stack_hash(&[1]), stack_hash(&[1, 0]));
         assert_eq!(stack_hash(&[7, 8, 9]), stack_hash(&[7, 8, 9]));
+        // Frames that land in the same lane, and frames moved between lanes.
+        assert_ne!(stack_hash(&[1, 2, 3, 4, 5]), stack_hash(&[5, 2, 3, 4, 1]));
+        assert_ne!(stack_hash(&[1, 2, 3, 4, 5]), stack_hash(&[2, 1, 3, 4, 5]));
+        assert_ne!(stack_hash(&[0]), stack_hash(&[]));
+        let distinct: std::collections::HashSet<u64> = (0..10_000usize)
+            .map(|i| stack_hash(&[0x5555_0000 + i * 8, 0x5555_1000, 0x5555_2000]))
+            .collect();
+        assert_eq!(distinct.len(), 10_000);
     }
 
     #[test]
