@@ -29,7 +29,7 @@ impl Report {
     }
 
     /// report.json, pretty-printed, with a trailing newline. Keys come in the documented
-    /// order (`format`, `version`, `program`, `summary`, `reachability`, `footprint`,
+    /// order (`format`, `version`, `program`, `summary`, `reachability`, `sampling`, `footprint`,
     /// `layers`, `timeline`, `growth`, `sites`, `cycles`, `suppressed`), not sorted.
     ///
     /// # Errors

@@ -108,6 +108,7 @@ fn json_additions() {
             "program",
             "summary",
             "reachability",
+            "sampling",
             "footprint",
             "layers",
             "timeline",
