@@ -49,7 +49,7 @@ pub(crate) fn write_memory(report: &Report, writer: &mut Writer<'_>) -> io::Resu
     )?;
     let sources = Sources::new(
         layers.at_exit.as_ref().or(layers.at_peak.as_ref()),
-        layers.at_peak.is_some(),
+        layers.at_peak.as_ref(),
     );
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut header = vec![String::new()];
@@ -161,16 +161,27 @@ struct Sources {
 }
 
 impl Sources {
-    fn new(layers: Option<&Layers>, peak: bool) -> Self {
+    fn new(layers: Option<&Layers>, peak: Option<&Layers>) -> Self {
         let source = layers.and_then(|layers| layers.os_source.as_deref());
         let linux = matches!(source, Some("smaps_rollup" | "statm"));
+        let name = |source: Option<&str>| match source {
+            Some(source @ ("smaps_rollup" | "statm")) => format!("/proc/self/{source}"),
+            Some(other) => other.to_owned(),
+            None => "unknown".to_owned(),
+        };
+        // The peak sample may have read another source (the tracker falls back to
+        // statm while smaps_rollup is over its time budget): say so.
+        let peak_source = peak.and_then(|peak| peak.os_source.as_deref());
+        let os = match source {
+            None => "OS".to_owned(),
+            Some(_) if peak.is_some() && peak_source != source => {
+                format!("OS: {} (at peak: {})", name(source), name(peak_source))
+            }
+            Some(_) => format!("OS: {}", name(source)),
+        };
         Self {
-            peak,
-            os: match source {
-                Some(source @ ("smaps_rollup" | "statm")) => format!("OS: /proc/self/{source}"),
-                Some(other) => format!("OS: {other}"),
-                None => "OS".to_owned(),
-            },
+            peak: peak.is_some(),
+            os,
             malloc: if linux {
                 "malloc: mallinfo2"
             } else {
@@ -320,4 +331,33 @@ fn context_parts(footprint: &Footprint, style: &Style) -> Vec<String> {
         _ => {}
     }
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layers(source: &str) -> Layers {
+        Layers {
+            os_source: Some(source.to_owned()),
+            ..Layers::default()
+        }
+    }
+
+    #[test]
+    fn a_peak_read_from_another_source_is_named() {
+        let exit = layers("smaps_rollup");
+        let same = Sources::new(Some(&exit), Some(&layers("smaps_rollup")));
+        assert_eq!(same.os, "OS: /proc/self/smaps_rollup");
+        let other = Sources::new(Some(&exit), Some(&layers("statm")));
+        assert_eq!(
+            other.os,
+            "OS: /proc/self/smaps_rollup (at peak: /proc/self/statm)"
+        );
+        assert_eq!(
+            Sources::new(Some(&exit), None).os,
+            "OS: /proc/self/smaps_rollup"
+        );
+        assert_eq!(Sources::new(None, None).os, "OS");
+    }
 }

@@ -204,6 +204,16 @@ fn chart(report: &Report) -> String {
             }
         }
         for run in runs.iter().filter(|run| !run.is_empty()) {
+            // A value between two unknown ones (a probe skipped around it) is a dot.
+            if let [point] = run.as_slice()
+                && let Some((cx, cy)) = point.split_once(',')
+            {
+                let _ = writeln!(
+                    svg,
+                    "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"3\" fill=\"{colour}\"/>"
+                );
+                continue;
+            }
             let dash = if dash.is_empty() {
                 String::new()
             } else {

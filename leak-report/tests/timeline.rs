@@ -413,3 +413,27 @@ fn real_sawtooth_profile() {
     let svg = String::from_utf8(svg).unwrap();
     assert!(svg.contains("17 samples over 1.54 s") && svg.contains("memory (MiB)"));
 }
+
+#[test]
+fn a_value_alone_between_unknown_ones_is_drawn_as_a_dot() {
+    // The tracker skips mallinfo2 while it is over its time budget: the sample before
+    // exit has no malloc figures, so the malloc-derived lines end in a lone exit value.
+    let mut value = app();
+    let samples = value["timeline"]["samples"].as_array_mut().unwrap();
+    let before_exit = samples.len() - 2;
+    samples[before_exit]["footprint"]["malloc"] = Value::Null;
+    let report = report(&value);
+    let mut out = Vec::new();
+    report.write_timeline_chart(&mut out).unwrap();
+    let svg = String::from_utf8(out).unwrap();
+    let dots: Vec<&str> = svg.lines().filter(|l| l.starts_with("<circle")).collect();
+    assert_eq!(dots.len(), 2, "{svg}");
+    assert!(
+        dots.iter().any(|d| d.contains("#c8302c")),
+        "native: {dots:?}"
+    );
+    assert!(
+        dots.iter().any(|d| d.contains("#e08a00")),
+        "malloc free: {dots:?}"
+    );
+}
