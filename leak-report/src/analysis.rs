@@ -1,12 +1,9 @@
-//! The [`Report`] and its parts: kinds of live memory, sites, cycles, suppressions and
-//! the headline numbers (built by the `build` module).
+//! The parts of a [`Report`](crate::Report) (the `report` module): kinds of live memory,
+//! sites, cycles, suppressions and the headline numbers (built by the `build` module).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::footprint::Footprint;
-use crate::memory::Memory;
-use crate::profile::{Profile, Reachability};
-use crate::sampling::Sampling;
+use crate::profile::Profile;
 use crate::stack::StackEntry;
 use crate::suppress::Suppression;
 
@@ -149,7 +146,7 @@ pub struct ReportSite {
     /// The trimmed stack, innermost first; never empty.
     pub stack: Vec<StackEntry>,
     /// The part of `bytes` and `blocks` that belongs to the listed cycles
-    /// ([`Report::cycles`]); only indirect sites have any.
+    /// ([`Report::cycles`](crate::Report::cycles)); only indirect sites have any.
     pub in_cycles: Amount,
 }
 
@@ -165,7 +162,7 @@ pub struct ReportCycle {
     pub bytes: u64,
     /// Blocks of all of them (suppressed members excluded): `blocks / count` per cycle.
     pub blocks: u64,
-    /// The members by site, in the order of [`Report::sites`].
+    /// The members by site, in the order of [`Report::sites`](crate::Report::sites).
     pub members: Vec<CycleMember>,
 }
 
@@ -173,7 +170,7 @@ pub struct ReportCycle {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CycleMember {
-    /// Index into [`Report::sites`] (an indirect site).
+    /// Index into [`Report::sites`](crate::Report::sites) (an indirect site).
     pub site: usize,
     /// Bytes of these members, over all the entry's cycles.
     pub bytes: u64,
@@ -220,24 +217,8 @@ pub struct Summary {
     pub suppressed: Amount,
 }
 
-/// An analysed profile: what was live at exit, by kind and trimmed stack.
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub(crate) program: ProgramInfo,
-    pub(crate) profile_path: PathBuf,
-    pub(crate) reason: Option<String>,
-    pub(crate) reachability: Option<Reachability>,
-    pub(crate) sampling: Option<Sampling>,
-    pub(crate) summary: Summary,
-    pub(crate) sites: Vec<ReportSite>,
-    pub(crate) cycles: Vec<ReportCycle>,
-    pub(crate) suppressed: Vec<ReportSuppression>,
-    pub(crate) footprint: Option<Footprint>,
-    pub(crate) memory: Memory,
-    pub(crate) leaks_by_thread: Vec<ThreadLeak>,
-}
-
-/// The leaked memory (as [`Report::leaked_bytes`] counts it) one thread allocated.
+/// The leaked memory (as [`Report::leaked_bytes`](crate::Report::leaked_bytes) counts it)
+/// one thread allocated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ThreadLeak {
@@ -247,132 +228,6 @@ pub struct ThreadLeak {
     pub name: Option<String>,
     /// What it leaked.
     pub leaked: Amount,
-}
-
-impl Report {
-    /// Whether leaks remain after suppressions: definite or indirect bytes with a scan,
-    /// live-at-exit bytes (runtime excluded) without one.
-    #[must_use]
-    pub fn has_leaks(&self) -> bool {
-        self.leaked_bytes() > 0
-    }
-
-    /// Leaked bytes after suppressions: definite + indirect with a scan, live at exit
-    /// (runtime excluded) without one.
-    #[must_use]
-    pub fn leaked_bytes(&self) -> u64 {
-        self.leaked().bytes
-    }
-
-    /// Leaked blocks, as [`leaked_bytes`](Self::leaked_bytes).
-    #[must_use]
-    pub fn leaked_blocks(&self) -> u64 {
-        self.leaked().blocks
-    }
-
-    /// Leaked memory by allocating thread, biggest first; threads that leaked nothing are
-    /// left out.
-    #[must_use]
-    pub fn leaks_by_thread(&self) -> &[ThreadLeak] {
-        &self.leaks_by_thread
-    }
-
-    fn leaked(&self) -> Amount {
-        // A sample tells how much was live, not whether any of it was lost.
-        if self.sampling.is_some() {
-            return Amount::default();
-        }
-        if self.reachability.is_some() {
-            let mut leaked = self.summary.definite;
-            leaked.add(self.summary.indirect);
-            leaked
-        } else {
-            self.summary.live_at_exit
-        }
-    }
-
-    /// How the profile's allocations were sampled; `None` when every one was recorded.
-    /// With sampling, amounts are estimates and nothing is called a leak.
-    #[must_use]
-    pub fn sampling(&self) -> Option<Sampling> {
-        self.sampling
-    }
-
-    /// The program the report is about.
-    #[must_use]
-    pub fn program(&self) -> &ProgramInfo {
-        &self.program
-    }
-
-    /// The profile file the report was built from.
-    #[must_use]
-    pub fn profile_path(&self) -> &Path {
-        &self.profile_path
-    }
-
-    /// The headline numbers.
-    #[must_use]
-    pub fn summary(&self) -> &Summary {
-        &self.summary
-    }
-
-    /// The profile's reachability scan; `None` when it has none (kinds are then
-    /// [`SiteKind::LiveAtExit`] and [`SiteKind::Runtime`] only).
-    #[must_use]
-    pub fn reachability(&self) -> Option<&Reachability> {
-        self.reachability.as_ref()
-    }
-
-    /// Every site live at exit, of every kind, runtime ones included, biggest first;
-    /// suppressed blocks are not in them.
-    #[must_use]
-    pub fn sites(&self) -> &[ReportSite] {
-        &self.sites
-    }
-
-    /// The leaks only ([`SiteKind::is_leak`]), biggest first.
-    pub fn leak_sites(&self) -> impl Iterator<Item = &ReportSite> {
-        self.sites.iter().filter(|site| site.kind.is_leak())
-    }
-
-    /// The sites of one kind, biggest first.
-    pub fn sites_of(&self, kind: SiteKind) -> impl Iterator<Item = &ReportSite> {
-        self.sites.iter().filter(move |site| site.kind == kind)
-    }
-
-    /// The cycles no other lost block points to, grouped by their members' sites,
-    /// biggest first (empty without a scan).
-    #[must_use]
-    pub fn cycles(&self) -> &[ReportCycle] {
-        &self.cycles
-    }
-
-    /// Every suppression, in file order, with what it hid (possibly nothing).
-    #[must_use]
-    pub fn suppressed(&self) -> &[ReportSuppression] {
-        &self.suppressed
-    }
-
-    /// The bytes and blocks of one kind, after suppressions.
-    #[must_use]
-    pub fn amount_of(&self, kind: SiteKind) -> Amount {
-        let summary = &self.summary;
-        match kind {
-            SiteKind::LiveAtExit if self.reachability.is_some() => Amount::default(),
-            SiteKind::LiveAtExit => summary.live_at_exit,
-            SiteKind::Runtime => summary.runtime,
-            SiteKind::Definite => summary.definite,
-            SiteKind::Indirect => summary.indirect,
-            SiteKind::Reachable => summary.reachable,
-        }
-    }
-
-    /// Whether the profile was written on request rather than at exit, so "live at exit"
-    /// means "live when written".
-    #[must_use]
-    pub fn written_on_request(&self) -> bool {
-        self.reason.as_deref() == Some("request")
-    }
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@ use std::io;
 use inferno::flamegraph::color::{BasicPalette, Palette};
 use inferno::flamegraph::{self, Options};
 
-use crate::analysis::{Report, ReportSite, SiteKind};
+use crate::analysis::{ReportSite, SiteKind};
 use crate::error::Error;
 use crate::format::thousands;
+use crate::report::Report;
 use crate::stack::StackEntry;
 
 /// The largest total count handed to inferno, which sums counts in a `u64` (overflowing

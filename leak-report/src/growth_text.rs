@@ -3,8 +3,8 @@
 
 use std::io;
 
-use crate::analysis::Report;
 use crate::format::{entry_line, human, more, seconds};
+use crate::report::Report;
 use crate::text::Writer;
 
 /// The section; nothing when no stack grew.

@@ -5,10 +5,11 @@ use std::io;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::analysis::{Amount, Report, ReportCycle, ReportSite, ReportSuppression, SiteKind};
+use crate::analysis::{Amount, ReportCycle, ReportSite, ReportSuppression, SiteKind};
 use crate::footprint::Footprint;
 use crate::json_memory::{WireGrowth, WireMemoryLayers, WireTimeline};
 use crate::profile::Reachability;
+use crate::report::Report;
 use crate::sampling::Sampling;
 use crate::stack::StackEntry;
 

@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use crate::analysis::Report;
 use crate::growth::GrowingSite;
 use crate::json::WireEntry;
 use crate::layers::{Layers, MemoryLayers};
+use crate::report::Report;
 
 /// `layers` in report.json.
 #[derive(Serialize)]

@@ -26,7 +26,8 @@
 use std::collections::VecDeque;
 
 use crate::analysis::SiteKind;
-use crate::cycles::{Classes, Graph, Lost, classify};
+use crate::cycles::{Classes, Lost, classify};
+use crate::graph::Graph;
 use crate::profile::Profile;
 
 /// What the report does with a block.
@@ -149,7 +150,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::analysis::{Amount, ProgramInfo, Report};
+    use crate::analysis::{Amount, ProgramInfo};
+    use crate::report::Report;
     use crate::testing::{big_scanned, profile, scanned};
 
     #[test]

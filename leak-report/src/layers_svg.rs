@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use crate::analysis::Report;
 use crate::error::Error;
 use crate::flamegraph::{folded_lines, frame_name};
 use crate::format::human;
 use crate::layers::{Layers, Part};
+use crate::report::Report;
 
 /// The flamegraph's title.
 const TITLE: &str = "Resident memory at exit, by layer";

@@ -127,9 +127,11 @@ mod error;
 mod flamegraph;
 mod footprint;
 mod format;
+mod graph;
 mod groups;
 mod growth;
 mod growth_text;
+mod header_text;
 mod json;
 mod json_memory;
 mod kinds;
@@ -138,22 +140,26 @@ mod layers_svg;
 mod load;
 mod memory;
 mod memory_text;
+mod parse_error;
 mod plumbing;
 mod profile;
 mod reach;
+mod report;
 mod runtime;
 mod sampling;
 mod sections;
 mod stack;
+mod summary;
 mod suppress;
 #[cfg(test)]
 mod testing;
 mod text;
 mod timeline;
 mod timeline_svg;
+mod validate;
 
 pub use analysis::{
-    Amount, CycleMember, ProgramInfo, Report, ReportCycle, ReportSite, ReportSuppression, SiteKind,
+    Amount, CycleMember, ProgramInfo, ReportCycle, ReportSite, ReportSuppression, SiteKind,
     Summary, ThreadLeak,
 };
 pub use error::Error;
@@ -170,6 +176,7 @@ pub use profile::{
     Frame, LiveBlock, PROFILE_FORMAT, PROFILE_VERSION, Profile, Reachability, Site, Symbol, Thread,
     Totals,
 };
+pub use report::Report;
 pub use runtime::RUNTIME_HOLDERS;
 pub use sampling::{Sampling, estimate as sampled_estimate};
 pub use stack::{StackEntry, UNKNOWN_FUNCTION};

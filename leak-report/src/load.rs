@@ -5,21 +5,21 @@
 //! (and checks the JSON syntax of the whole file), so that a file of another format or a
 //! newer version is rejected as such rather than for a field it lacks. The second
 //! deserializes the typed profile while tracking the path of the value being read, so
-//! that a missing or mistyped field is named (`sites[3].frames[1]`). Then every
-//! cross-reference is checked: frame indices, site ids, the reachability fields (the
-//! `reach` module) and the timeline's site ids (the `timeline` module).
+//! that a missing or mistyped field is named (`sites[3].frames[1]`) (the errors of both
+//! passes are mapped in the `parse_error` module). Then every cross-reference is checked
+//! (the `validate` module): frame indices, site ids, the reachability fields (the `reach`
+//! module) and the timeline's site ids (the `timeline` module).
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
-use serde_json::error::Category;
 
 use crate::error::Error;
+use crate::parse_error::{syntax_error, typed_error};
 use crate::profile::{PROFILE_FORMAT, PROFILE_VERSION, Profile, Raw};
-use crate::reach::validate_reachability;
+use crate::validate::profile_from_raw;
 
 /// Loads and validates a profile.
 ///
@@ -51,17 +51,6 @@ pub fn parse_profile(path: &Path, bytes: &[u8]) -> Result<Profile, Error> {
     let raw: Raw = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|error| typed_error(path, &error))?;
     profile_from_raw(path, raw)
-}
-
-/// Validates a body deserialized (or, in tests, built in memory) and makes it a profile.
-pub(crate) fn profile_from_raw(path: &Path, mut raw: Raw) -> Result<Profile, Error> {
-    let site_index = validate(path, &raw)?;
-    validate_reachability(path, &raw)?;
-    crate::footprint::validate(path, "footprint", raw.footprint.as_ref())?;
-    if let Some(timeline) = &mut raw.timeline {
-        crate::timeline::validate(path, timeline, &site_index)?;
-    }
-    Ok(Profile::new(path.to_owned(), raw, site_index))
 }
 
 /// Just the fields that say what the file is.
@@ -148,111 +137,11 @@ fn describe(value: &Value) -> String {
     }
 }
 
-/// Maps a syntax or end-of-file error (from either pass).
-fn syntax_error(path: &Path, error: &serde_json::Error) -> Error {
-    let (line, column) = (error.line(), error.column());
-    if error.is_eof() {
-        Error::Truncated {
-            path: path.to_owned(),
-            line,
-            column,
-        }
-    } else {
-        Error::Corrupt {
-            path: path.to_owned(),
-            message: bare_message(error),
-            line,
-            column,
-        }
-    }
-}
-
-/// serde_json's message without its " at line L column C" suffix.
-fn bare_message(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    text.strip_suffix(&suffix)
-        .map_or_else(|| text.clone(), str::to_owned)
-}
-
-/// Maps an error from the typed pass, naming the field.
-fn typed_error(path: &Path, error: &serde_path_to_error::Error<serde_json::Error>) -> Error {
-    let inner = error.inner();
-    if inner.classify() != Category::Data {
-        return syntax_error(path, inner);
-    }
-    let at = error.path().to_string();
-    let message = bare_message(inner);
-    if let Some(name) = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.strip_suffix('`'))
-    {
-        let field = if at == "." {
-            name.to_owned()
-        } else {
-            format!("{at}.{name}")
-        };
-        return Error::MissingField {
-            path: path.to_owned(),
-            field,
-        };
-    }
-    let field = if at == "." {
-        "(top level)".to_owned()
-    } else {
-        at
-    };
-    Error::InvalidField {
-        path: path.to_owned(),
-        field,
-        message: format!(
-            "{message} (line {}, column {})",
-            inner.line(),
-            inner.column()
-        ),
-    }
-}
-
-/// Checks the cross references; returns the site id -> index map.
-fn validate(path: &Path, raw: &Raw) -> Result<HashMap<u64, usize>, Error> {
-    let frames = raw.frames.len();
-    let mut site_index = HashMap::with_capacity(raw.sites.len());
-    for (index, site) in raw.sites.iter().enumerate() {
-        if site_index.insert(site.id, index).is_some() {
-            return Err(Error::DuplicateSite {
-                path: path.to_owned(),
-                index,
-                id: site.id,
-            });
-        }
-        for (position, &frame) in site.frames.iter().enumerate() {
-            if usize::try_from(frame).map_or(true, |frame| frame >= frames) {
-                return Err(Error::DanglingFrame {
-                    path: path.to_owned(),
-                    site: index,
-                    position,
-                    frame,
-                    frames,
-                });
-            }
-        }
-    }
-    for (block, live) in raw.live.iter().enumerate() {
-        if !site_index.contains_key(&live.site) {
-            return Err(Error::DanglingSite {
-                path: path.to_owned(),
-                block,
-                site: live.site,
-            });
-        }
-    }
-    Ok(site_index)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{ProgramInfo, Report};
+    use crate::analysis::ProgramInfo;
+    use crate::report::Report;
     use crate::testing::LEAKY;
 
     const PATH: &str = "/x/prof.json";
@@ -472,21 +361,5 @@ mod tests {
         assert!(matches!(with("1"), Err(Error::MissingField { field, .. }) if field == "exe"));
         let no_version = parse(br#"{"format": "memleak-profile"}"#);
         assert!(matches!(no_version, Err(Error::MissingField { field, .. }) if field == "version"));
-    }
-
-    #[test]
-    fn duplicate_site_ids_are_rejected() {
-        let error = edited(|value| value["sites"][4]["id"] = Value::from(1)).unwrap_err();
-        assert!(
-            matches!(
-                error,
-                Error::DuplicateSite {
-                    index: 4,
-                    id: 1,
-                    ..
-                }
-            ),
-            "{error}"
-        );
     }
 }

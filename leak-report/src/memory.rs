@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::Report;
 use crate::growth::{GrowingSite, GrowthWindow, find_growth};
 use crate::layers::{BlockOverhead, Layers, MemoryLayers};
 use crate::profile::Profile;
+use crate::report::Report;
 use crate::stack::{SiteStack, StackEntry};
 use crate::timeline::Sample;
 

@@ -6,10 +6,10 @@
 use std::io;
 
 use crate::alerts::Alerts;
-use crate::analysis::Report;
 use crate::footprint::{Footprint, Limit};
 use crate::format::{Style, human, seconds};
 use crate::layers::{Layers, Part};
+use crate::report::Report;
 use crate::text::Writer;
 
 /// malloc's free space is called fragmentation when it is at least this big...

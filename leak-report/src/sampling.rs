@@ -66,7 +66,8 @@ mod tests {
 
     #[test]
     fn a_sampled_profile_reports_estimates_and_no_leaks() {
-        use crate::analysis::{Report, SiteKind};
+        use crate::analysis::SiteKind;
+        use crate::report::Report;
         use crate::testing::LEAKY;
         use crate::{ProgramInfo, parse_profile};
 

@@ -4,8 +4,9 @@
 
 use std::io;
 
-use crate::analysis::{Amount, Report, ReportCycle, ReportSite, SiteKind};
+use crate::analysis::{Amount, ReportCycle, ReportSite, SiteKind};
 use crate::format::{entry_line, more, plural};
+use crate::report::Report;
 use crate::stack::StackEntry;
 use crate::text::{Writer, whole};
 

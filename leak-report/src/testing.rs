@@ -225,5 +225,5 @@ pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
         timeline: None,
         sampling: None,
     };
-    crate::load::profile_from_raw(Path::new("/big.json"), raw).expect("big profile is valid")
+    crate::validate::profile_from_raw(Path::new("/big.json"), raw).expect("big profile is valid")
 }

@@ -7,10 +7,10 @@
 use std::fmt::Write as _;
 use std::io;
 
-use crate::analysis::Report;
 use crate::error::Error;
 use crate::format::seconds;
 use crate::layers::Layers;
+use crate::report::Report;
 use crate::timeline::SampleKind;
 
 /// Image size and the plot area inside it.
