@@ -79,12 +79,8 @@ pub(crate) fn parse_bytes(raw: &[u8]) -> Option<u64> {
         return None;
     }
     let (number, suffix) = text.split_at(digits);
-    let mut value: u64 = 0;
-    for &digit in number {
-        value = value
-            .checked_mul(10)?
-            .checked_add(u64::from(digit - b'0'))?;
-    }
+    // ASCII digits only, so valid UTF-8; `parse` refuses what overflows a u64.
+    let value: u64 = std::str::from_utf8(number).ok()?.parse().ok()?;
     let (scale, unit) = match suffix.split_first() {
         None => (1, suffix),
         Some((b'k' | b'K', rest)) => (1 << 10, rest),
