@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, mpsc};
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 struct Node {
     payload: [u64; 8],

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 #[inline(never)]
 fn build_and_drop(round: u64) -> u64 {

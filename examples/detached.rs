@@ -5,7 +5,7 @@ use std::sync::mpsc;
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 #[inline(never)]
 fn hold_buffer(ready: mpsc::Sender<()>) {

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const TOTAL: usize = 200 << 20;
 /// Block sizes, in turn: 512, 640, ..., 1536 bytes (1 KiB on average). Bigger blocks

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 static CACHE: OnceLock<Mutex<HashMap<u64, String>>> = OnceLock::new();
 

@@ -5,7 +5,7 @@
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 /// Forgets `count` zeroed 64-byte vectors: each one is lost for good.
 #[inline(never)]

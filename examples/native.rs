@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const BLOCKS: usize = 16;
 const BLOCK_BYTES: usize = 64 * 1024;

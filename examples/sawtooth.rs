@@ -7,7 +7,7 @@ use std::time::Duration;
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const STEP: usize = 10 << 20;
 

@@ -7,7 +7,7 @@ use std::sync::{LazyLock, Mutex, OnceLock};
 
 #[cfg(memleak)]
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 static CACHE: OnceLock<Mutex<HashMap<u64, String>>> = OnceLock::new();
 static TABLE: LazyLock<Vec<u64>> = LazyLock::new(|| (0..1000).collect());

@@ -1,13 +1,13 @@
 //! Overhead of `TrackingAlloc`, and of the peer `dhat::Alloc`, against the untracked
 //! `System` allocator, in one run.
 //!
-//! `cargo bench -p alloc-tracker --bench overhead [-- [--rounds N] [--scale F] [--modes M,..] [WORKLOAD...]]`
+//! `cargo bench -p memleak --bench overhead [-- [--rounds N] [--scale F] [--modes M,..] [WORKLOAD...]]`
 //! (5 rounds, full size, every workload by default; see `docs/benchmarks.md`).
 //!
 //! The parent re-runs this binary as one child per (round, workload, mode), alternating
 //! the three modes (rotating their order each round) so all see the same machine state.
 //! The untracked child sends every call straight to `System` (one predictable branch in
-//! the switch below); the tracked child calls `alloc_tracker::start()` and records every
+//! the switch below); the tracked child calls `memleak::start()` and records every
 //! allocation with its full stack; the dhat child runs a `dhat::Profiler` (testing mode:
 //! no file) behind `dhat::Alloc`. Each child times its workload in-process, then reports
 //! the wall time, the checksum and its peak RSS (`VmHWM`). One more, untimed child per
@@ -21,7 +21,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
-use alloc_tracker::TrackingAlloc;
+use memleak::TrackingAlloc;
 
 #[path = "overhead/workloads.rs"]
 mod workloads;
@@ -146,7 +146,7 @@ fn child(mode: &str, name: &str, scale: f64) {
         // The sampled child is the tracked one with MEMLEAK_SAMPLE_BYTES set, which
         // `start` reads.
         "tracked" | "sampled" => {
-            alloc_tracker::start();
+            memleak::start();
             MODE.store(TRACKED, Relaxed);
         }
         "dhat" => {
@@ -196,7 +196,7 @@ fn run_child(mode: &str, workload: &Workload, scale: f64) -> Sample {
     // so the timeline sampler thread runs too, and a profile is written at exit (after
     // the timed part).
     let profile = std::env::temp_dir().join(format!(
-        "alloc-tracker-bench-{}-{mode}-{}.json",
+        "memleak-bench-{}-{mode}-{}.json",
         std::process::id(),
         workload.name
     ));

@@ -1,6 +1,6 @@
 //! How long the exit scan takes on a big heap: 1 million live blocks holding 1 GiB.
 //!
-//! `cargo bench -p alloc-tracker --bench scan`. The parent runs this binary as a child
+//! `cargo bench -p memleak --bench scan`. The parent runs this binary as a child
 //! with `MEMLEAK_OUT` set; the child allocates the heap (half of it still reachable from
 //! a vector, half lost in chains of 500 where each block points to the previous one),
 //! then exits, and
@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const CHILD_VAR: &str = "ALLOC_TRACKER_SCAN_BENCH_CHILD";
 const BLOCKS: usize = 1 << 20;
@@ -61,7 +61,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("alloc-tracker-scan-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("memleak-scan-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let profile = dir.join("profile.json");
     let started = Instant::now();

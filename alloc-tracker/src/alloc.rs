@@ -23,7 +23,7 @@ use crate::events;
 ///
 /// ```
 /// #[global_allocator]
-/// static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+/// static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 /// # fn main() {}
 /// ```
 ///

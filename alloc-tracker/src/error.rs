@@ -45,16 +45,14 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            Kind::Reentrant => {
-                f.pad("alloc-tracker: cannot write a profile from inside the allocator")
-            }
+            Kind::Reentrant => f.pad("memleak: cannot write a profile from inside the allocator"),
             Kind::ForkedChild => {
-                f.pad("alloc-tracker: a forked child records nothing and writes no profile")
+                f.pad("memleak: a forked child records nothing and writes no profile")
             }
             Kind::Io { path, source } => {
                 write!(
                     f,
-                    "alloc-tracker: failed to write profile {}: {source}",
+                    "memleak: failed to write profile {}: {source}",
                     path.display()
                 )
             }

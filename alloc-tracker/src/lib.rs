@@ -3,19 +3,26 @@
 //!
 //! # Quick start
 //!
-//! In your crate's `Cargo.toml`, so normal builds do not even compile the tracker:
+//! In your crate's `Cargo.toml`, so normal builds do not even compile the tracker (a
+//! path dependency on the `alloc-tracker` folder of a cargo-memleak checkout until the
+//! crate is on crates.io), and so they do not warn about `cfg(memleak)`:
 //!
 //! ```toml
 //! [target.'cfg(memleak)'.dependencies]
-//! alloc-tracker = "0.1"
+//! memleak = { path = "/path/to/cargo-memleak/alloc-tracker" }
+//!
+//! [lints.rust]
+//! unexpected_cfgs = { level = "warn", check-cfg = ["cfg(memleak)"] }
 //! ```
 //!
-//! In `main.rs`:
+//! In `src/lib.rs` if the package has a library (it then covers the binaries, tests
+//! and examples that use it), else in `src/main.rs`; never in both, since a program has
+//! one global allocator:
 //!
 //! ```
 //! #[cfg(memleak)]
 //! #[global_allocator]
-//! static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+//! static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 //! # fn main() {}
 //! ```
 //!
@@ -103,7 +110,7 @@ pub use stats::{PEAK_SLACK_BYTES, Stats};
 /// Embedded in every binary that uses the tracker, so `cargo memleak` can tell a target
 /// that does not from one that crashed before writing its profile.
 #[used]
-pub static MARKER: [u8; 23] = *b"alloc-tracker:marker:v1";
+pub static MARKER: [u8; 25] = *b"memleak:tracker-marker:v1";
 
 /// Turns recording on in this process, whether or not `MEMLEAK_OUT` is set (tests and
 /// benchmarks use it). Blocks allocated before are not tracked; their frees are counted

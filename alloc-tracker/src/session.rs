@@ -73,7 +73,7 @@ extern "C" fn at_exit() {
     if sampling::setting_was_invalid() {
         let _ = writeln!(
             std::io::stderr(),
-            "alloc-tracker: MEMLEAK_SAMPLE_BYTES is not a byte count (such as 524288 or 512k); \
+            "memleak: MEMLEAK_SAMPLE_BYTES is not a byte count (such as 524288 or 512k); \
              every allocation was recorded"
         );
     }
@@ -81,7 +81,7 @@ extern "C" fn at_exit() {
         Ok(Some(Some(error))) => error.to_string(),
         Ok(_) => return,
         Err(_) => {
-            "alloc-tracker: internal error while writing the profile; no profile written".to_owned()
+            "memleak: internal error while writing the profile; no profile written".to_owned()
         }
     };
     // Never panic at exit: a closed stderr just loses the message.

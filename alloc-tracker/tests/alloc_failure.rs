@@ -35,7 +35,7 @@ unsafe impl GlobalAlloc for Refusing {
 }
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc<Refusing> = alloc_tracker::TrackingAlloc::new(Refusing);
+static ALLOC: memleak::TrackingAlloc<Refusing> = memleak::TrackingAlloc::new(Refusing);
 
 #[inline(never)]
 fn keep_a_buffer() -> Vec<u8> {
@@ -44,8 +44,8 @@ fn keep_a_buffer() -> Vec<u8> {
 
 #[test]
 fn failed_allocations_are_passed_on_and_not_recorded() {
-    alloc_tracker::start();
-    let before = alloc_tracker::stats();
+    memleak::start();
+    let before = memleak::stats();
 
     let layout = Layout::from_size_align(REFUSED, 8).unwrap();
     // SAFETY: a non-zero layout; the (null) result is not used as a block.
@@ -62,10 +62,10 @@ fn failed_allocations_are_passed_on_and_not_recorded() {
     assert!(kept.try_reserve_exact(REFUSED - 100).is_err());
     assert_eq!(kept.len(), 100);
 
-    let after = alloc_tracker::stats();
+    let after = memleak::stats();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("profile.json");
-    alloc_tracker::write_profile(&path).unwrap();
+    memleak::write_profile(&path).unwrap();
     let profile = common::load(&path);
     assert_eq!(
         common::sum_for(&profile, "alloc_failure::keep_a_buffer", "live_bytes"),

@@ -6,7 +6,7 @@ mod common;
 use std::process::Command;
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const CHILD: &str = "ALLOC_TRACKER_EXIT_HOOK_CHILD";
 
@@ -81,7 +81,7 @@ fn exit_through_process_exit_writes_the_profile() {
     assert_eq!(output.status.code(), Some(3), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("alloc-tracker: failed to write profile"),
+        stderr.contains("memleak: failed to write profile"),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");

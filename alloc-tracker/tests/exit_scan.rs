@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const CHILD: &str = "ALLOC_TRACKER_EXIT_SCAN_CHILD";
 /// Above glibc's mmap threshold: freed blocks are unmapped at once.

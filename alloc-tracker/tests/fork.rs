@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -46,7 +46,7 @@ fn wait_with_limit(pid: libc::pid_t, limit: Duration) -> Option<i32> {
 
 #[test]
 fn children_forked_while_threads_allocate_can_allocate() {
-    alloc_tracker::start();
+    memleak::start();
     let workers: Vec<_> = (0..3).map(|_| std::thread::spawn(churn)).collect();
     std::thread::sleep(Duration::from_millis(20));
     for round in 0..300 {

@@ -13,7 +13,7 @@ use std::time::Duration;
 const DEPTH: usize = 30;
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 /// Each depth is a new call stack, so a new site to intern.
 #[inline(never)]
@@ -38,7 +38,7 @@ fn hammer(rounds: usize) -> usize {
 
 #[test]
 fn tracker_work_never_recurses_or_deadlocks() {
-    alloc_tracker::start();
+    memleak::start();
     let (done, finished) = mpsc::channel();
     std::thread::spawn(move || {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -54,17 +54,17 @@ fn tracker_work_never_recurses_or_deadlocks() {
             .collect();
         // Every table locked while the workers allocate: they park, and parking_lot
         // allocates its parking table from inside the tracker.
-        alloc_tracker::__hold_tables_for_test(Duration::from_millis(200));
+        memleak::__hold_tables_for_test(Duration::from_millis(200));
         // Profiles written while the workers allocate: symbolizing and writing allocate
         // heavily, all of it inside the guard.
         for i in 0..3 {
-            alloc_tracker::write_profile(dir.path().join(format!("during-{i}.json")))
+            memleak::write_profile(dir.path().join(format!("during-{i}.json")))
                 .expect("profile during work");
         }
         let sum: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();
         let path = dir.path().join("after.json");
-        alloc_tracker::write_profile(&path).expect("profile after work");
-        let _ = done.send((sum, common::load(&path), alloc_tracker::stats()));
+        memleak::write_profile(&path).expect("profile after work");
+        let _ = done.send((sum, common::load(&path), memleak::stats()));
     });
     let (sum, profile, stats) = finished
         .recv_timeout(Duration::from_secs(120))
@@ -79,12 +79,12 @@ fn tracker_work_never_recurses_or_deadlocks() {
         let functions = common::site_functions(&profile, site);
         let inner = functions.iter().find(|f| {
             [
-                "alloc_tracker::site::",
-                "alloc_tracker::session",
-                "alloc_tracker::format",
-                "alloc_tracker::symbolize",
-                "alloc_tracker::thread::",
-                "alloc_tracker::shard::",
+                "memleak::site::",
+                "memleak::session",
+                "memleak::format",
+                "memleak::symbolize",
+                "memleak::thread::",
+                "memleak::shard::",
                 "parking_lot",
             ]
             .iter()

@@ -5,7 +5,7 @@
 mod common;
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const MEAN_BYTES: u64 = 4096;
 const KEPT: usize = 100_000;
@@ -51,7 +51,7 @@ fn sampled_counters_estimate_the_real_figures() {
     // SAFETY: no other thread exists yet that could read the environment meanwhile
     // (the test harness's main thread only waits for this test).
     unsafe { std::env::set_var("MEMLEAK_SAMPLE_BYTES", MEAN_BYTES.to_string()) };
-    alloc_tracker::start();
+    memleak::start();
 
     let kept: Vec<Box<[u8]>> = (0..KEPT).map(keep_block).collect();
     let mut churned_bytes = 0u64;
@@ -65,7 +65,7 @@ fn sampled_counters_estimate_the_real_figures() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("profile.json");
-    alloc_tracker::write_profile(&path).expect("profile written");
+    memleak::write_profile(&path).expect("profile written");
     let profile = common::load(&path);
     let counter = |function: &str, name: &str| common::sum_for(&profile, function, name);
 

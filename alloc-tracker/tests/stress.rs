@@ -7,7 +7,7 @@ mod common;
 use std::sync::Mutex;
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const THREADS: usize = 4;
 const OPERATIONS_PER_THREAD: usize = 2_500_000;
@@ -160,7 +160,7 @@ fn work(thread: usize, mailboxes: &[Mutex<Vec<Block>>]) -> (Tally, Vec<Block>) {
 
 #[test]
 fn ten_million_operations_on_four_threads_count_exactly() {
-    alloc_tracker::start();
+    memleak::start();
     // Mailboxes are allocated up front so that pushing never reallocates them.
     let mailboxes: Vec<Mutex<Vec<Block>>> = (0..THREADS)
         .map(|_| Mutex::new(Vec::with_capacity(MAILBOX)))
@@ -192,7 +192,7 @@ fn ten_million_operations_on_four_threads_count_exactly() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("profile.json");
-    alloc_tracker::write_profile(&path).expect("profile written");
+    memleak::write_profile(&path).expect("profile written");
     let profile = common::load(&path);
     let counter = |function: &str, name: &str| common::sum_for(&profile, function, name);
 

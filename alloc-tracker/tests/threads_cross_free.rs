@@ -6,7 +6,7 @@ mod common;
 use std::sync::mpsc;
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const THREADS: usize = 8;
 const BLOCKS_PER_THREAD: usize = 20_000;
@@ -23,7 +23,7 @@ fn make_block(size: usize, fill: u8) -> Box<[u8]> {
 
 #[test]
 fn cross_thread_frees_lose_no_record() {
-    alloc_tracker::start();
+    memleak::start();
     let (senders, receivers): (Vec<_>, Vec<_>) =
         (0..THREADS).map(|_| mpsc::channel::<Box<[u8]>>()).unzip();
     let mut handles = Vec::new();
@@ -60,7 +60,7 @@ fn cross_thread_frees_lose_no_record() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("profile.json");
-    alloc_tracker::write_profile(&path).expect("profile written");
+    memleak::write_profile(&path).expect("profile written");
     let profile = common::load(&path);
 
     let made = (THREADS * BLOCKS_PER_THREAD) as u64;

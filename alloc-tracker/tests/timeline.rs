@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 #[global_allocator]
-static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();
+static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 const CHILD: &str = "ALLOC_TRACKER_TIMELINE_CHILD";
 const BLOCK: usize = 64 * 1024;

@@ -42,14 +42,14 @@ pub(crate) struct Memleak {
 /// The subcommands. `diff` will join them.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Build a binary or example with alloc-tracker, run it, and report its leaks.
+    /// Build a binary or example with the `memleak` tracker, run it, and report its leaks.
     #[command(
         long_about = include_str!("../docs/run.txt"),
         after_help = include_str!("../docs/exit-codes.txt"),
         after_long_help = concat!(include_str!("../docs/run-examples.txt"), "\n", include_str!("../docs/exit-codes.txt")),
     )]
     Run(RunArgs),
-    /// Build the tests with alloc-tracker, run them, and report which test leaked what.
+    /// Build the tests with the `memleak` tracker, run them, and report which test leaked what.
     #[command(
         long_about = include_str!("../docs/test.txt"),
         override_usage = "cargo memleak test [OPTIONS] [TESTNAME] [-- <TEST_ARGS>...]",

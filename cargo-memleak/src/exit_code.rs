@@ -23,7 +23,7 @@ pub(crate) const TARGET_FAILED: u8 = 11;
 pub(crate) const BUILD_FAILED: u8 = 12;
 /// The profile could not be read: missing, corrupt, truncated, or from a newer version.
 pub(crate) const PROFILE_UNREADABLE: u8 = 13;
-/// cargo-memleak could not do its job: the program does not use alloc-tracker, no such
+/// cargo-memleak could not do its job: the program does not use the `memleak` tracker, no such
 /// target or package, not in a cargo workspace, or its own files could not be written.
 pub(crate) const SETUP_ERROR: u8 = 14;
 

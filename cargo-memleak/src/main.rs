@@ -1,4 +1,4 @@
-//! `cargo memleak`: builds a Rust program with alloc-tracker, runs it, and reports its leaks.
+//! `cargo memleak`: builds a Rust program with the `memleak` tracker, runs it, and reports its leaks.
 #![forbid(unsafe_code)]
 
 mod cargo;

@@ -135,12 +135,12 @@ pub(crate) fn clear_out_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The marker alloc-tracker embeds in every program that uses it, stored reversed so that
+/// The marker the tracker embeds in every program that uses it, stored reversed so that
 /// this binary does not contain it: `cargo memleak run` on cargo-memleak itself (the only
 /// binary of this workspace) must say that it does not use the tracker.
-const MARKER_REVERSED: &[u8] = b"1v:rekram:rekcart-colla";
+const MARKER_REVERSED: &[u8] = b"1v:rekram-rekcart:kaelmem";
 
-/// Whether the executable has alloc-tracker in it (its marker).
+/// Whether the executable has the tracker in it (its marker).
 pub(crate) fn uses_tracker(executable: &Path) -> io::Result<bool> {
     let marker: Vec<u8> = MARKER_REVERSED.iter().rev().copied().collect();
     File::open(executable).and_then(|f| contains(f, &marker, 1 << 20))
@@ -198,7 +198,7 @@ fn setup_instructions(
         })
         .map_or_else(|| "its main.rs".to_owned(), |t| show(&t.src_path));
     let mut text = format!(
-        "{what} does not use alloc-tracker, so it wrote no profile ({} has no tracker in it)\n",
+        "{what} does not use the `memleak` tracker, so it wrote no profile ({} has no tracker in it)\n",
         show(&artifact.executable)
     );
     text.push_str(&tracker_setup(meta, cwd, package, &source));
@@ -213,8 +213,10 @@ fn setup_instructions(
     text
 }
 
-/// The lines to add, and where, for `package` (when known) to use the tracker, with the
-/// `#[global_allocator]` in `source`.
+/// The lines to add, and where, for `package` (when known) to use the tracker: the
+/// dependency and the `unexpected_cfgs` line in its manifest, and the
+/// `#[global_allocator]` in `source`, and only there: rustc rejects a second one, so the
+/// library's source is named when it is another file.
 pub(crate) fn tracker_setup(
     meta: &Metadata,
     cwd: &Path,
@@ -222,39 +224,50 @@ pub(crate) fn tracker_setup(
     source: &str,
 ) -> String {
     let show = |path: &Path| path.strip_prefix(cwd).unwrap_or(path).display().to_string();
-    let static_line = "    #[cfg(memleak)] #[global_allocator]\n    \
-                       static ALLOC: alloc_tracker::TrackingAlloc = alloc_tracker::TrackingAlloc::system();";
-    match package {
-        Some(package) if package.depends_on_tracker => {
-            let manifest = show(&package.manifest_path);
-            format!("{manifest} depends on alloc-tracker already; add to {source}:\n{static_line}")
-        }
-        _ => {
-            let manifest =
-                package.map_or_else(|| "Cargo.toml".to_owned(), |p| show(&p.manifest_path));
-            let dependency =
-                tracker_dependency(meta, package.and_then(|p| p.manifest_path.parent()));
-            format!(
-                "add to {manifest}:\n    [target.'cfg(memleak)'.dependencies]\n    {dependency}\nand to {source}:\n{static_line}"
-            )
-        }
+    let only_there = match package.and_then(|p| p.lib_src.as_deref()).map(show) {
+        Some(lib) if lib != source => format!("not also in {lib}"),
+        _ => "nowhere else".to_owned(),
+    };
+    let static_lines = format!(
+        "{source} ({only_there}: a program has one global allocator):\n    \
+         #[cfg(memleak)]\n    #[global_allocator]\n    \
+         static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();"
+    );
+    let manifest = package.map_or_else(|| "Cargo.toml".to_owned(), |p| show(&p.manifest_path));
+    if package.is_some_and(|p| p.depends_on_tracker) {
+        return format!("{manifest} depends on memleak already; add to {static_lines}");
     }
+    let dependency = tracker_dependency(meta, package.and_then(|p| p.manifest_path.parent()));
+    format!(
+        "add to {manifest}:\n    [target.'cfg(memleak)'.dependencies]\n    {dependency}\n\n    \
+         [lints.rust]\n    unexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(memleak)\"] }}\n\
+         and to {static_lines}"
+    )
 }
 
-/// `alloc-tracker = { path = ".." }` when the workspace has it as a member, else the
-/// released version.
+/// The tracker's source folder in the checkout this cargo-memleak was built from.
+const OWN_TRACKER_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../alloc-tracker");
+
+/// `memleak = { path = ".." }`: relative when the workspace has the tracker as a member,
+/// else the checkout this cargo-memleak was built from (the tracker is not on crates.io
+/// yet); the registry version only when neither is there.
 fn tracker_dependency(meta: &Metadata, package_dir: Option<&Path>) -> String {
-    let tracker_dir = meta
+    let member_dir = meta
         .packages
         .iter()
-        .find(|p| p.name == "alloc-tracker")
+        .find(|p| p.name == "memleak")
         .and_then(|p| p.manifest_path.parent());
-    match (package_dir, tracker_dir) {
-        (Some(from), Some(to)) => format!(
-            "alloc-tracker = {{ path = \"{}\" }}",
+    if let (Some(from), Some(to)) = (package_dir, member_dir) {
+        return format!(
+            "memleak = {{ path = \"{}\" }}",
             relative(from, to).display()
-        ),
-        _ => "alloc-tracker = \"0.1\"".to_owned(),
+        );
+    }
+    match Path::new(OWN_TRACKER_DIR).canonicalize() {
+        Ok(dir) if dir.join("Cargo.toml").is_file() => {
+            format!("memleak = {{ path = \"{}\" }}", dir.display())
+        }
+        _ => "memleak = \"0.1\"".to_owned(),
     }
 }
 
@@ -323,7 +336,7 @@ mod tests {
     #[test]
     fn finds_the_marker_across_reads() {
         let marker: Vec<u8> = MARKER_REVERSED.iter().rev().copied().collect();
-        assert_eq!(marker, b"alloc-tracker:marker:v1");
+        assert_eq!(marker, b"memleak:tracker-marker:v1");
         let mut data = vec![0u8; 1000];
         data.extend_from_slice(&marker);
         data.extend_from_slice(&[1; 7]);

@@ -30,7 +30,9 @@ pub(crate) struct Package {
     pub(crate) default_run: Option<String>,
     /// Its executable targets: the bins, and the examples of crate type `bin`.
     pub(crate) targets: Vec<Target>,
-    /// Whether it depends on alloc-tracker (on any platform or cfg).
+    /// Its library's root source file (`src/lib.rs`), when it has a library.
+    pub(crate) lib_src: Option<PathBuf>,
+    /// Whether it depends on the tracker crate, `memleak` (on any platform or cfg).
     pub(crate) depends_on_tracker: bool,
 }
 
@@ -120,12 +122,20 @@ fn parse_metadata(json: &str) -> Result<Metadata> {
 fn parse_package(package: &Value) -> Result<Package> {
     let targets = package["targets"].as_array().context("missing `targets`")?;
     let mut executables = Vec::new();
+    let mut lib_src = None;
     for target in targets {
         let has = |key: &str, value: &str| {
             target[key]
                 .as_array()
                 .is_some_and(|a| a.iter().any(|v| v == value))
         };
+        if ["lib", "rlib", "dylib"]
+            .iter()
+            .any(|kind| has("kind", kind))
+        {
+            lib_src = Some(string(target, "src_path")?.into());
+            continue;
+        }
         let kind = if has("kind", "bin") {
             Kind::Bin
         } else if has("kind", "example") && has("crate_types", "bin") {
@@ -149,7 +159,8 @@ fn parse_package(package: &Value) -> Result<Package> {
         manifest_path: string(package, "manifest_path")?.into(),
         default_run: package["default_run"].as_str().map(str::to_owned),
         targets: executables,
-        depends_on_tracker: dependencies.iter().any(|d| d["name"] == "alloc-tracker"),
+        lib_src,
+        depends_on_tracker: dependencies.iter().any(|d| d["name"] == "memleak"),
     })
 }
 
@@ -311,7 +322,7 @@ mod tests {
          "targets": [{"kind": ["bin"], "crate_types": ["bin"], "name": "tool", "src_path": "/w/tool/src/main.rs"}]},
         {"name": "multi", "id": "path+file:///w/multi#0.1.0", "manifest_path": "/w/multi/Cargo.toml",
          "default_run": null,
-         "dependencies": [{"name": "alloc-tracker", "kind": null, "target": "cfg(memleak)"}],
+         "dependencies": [{"name": "memleak", "kind": null, "target": "cfg(memleak)"}],
          "targets": [
            {"kind": ["lib"], "crate_types": ["lib"], "name": "multi", "src_path": "/w/multi/src/lib.rs"},
            {"kind": ["bin"], "crate_types": ["bin"], "name": "a", "src_path": "/w/multi/src/bin/a.rs"},

@@ -1,4 +1,4 @@
-//! Reads `alloc-tracker` profiles and renders leak reports.
+//! Reads the `memleak` tracker's profiles and renders leak reports.
 //!
 //! `cargo memleak` runs a program under the tracker, which writes a profile
 //! (`docs/profile-format.md`) at exit. This crate loads it, decides what each block still
@@ -79,7 +79,7 @@
 //! the address for an unresolved frame), then cut at the runtime's start-up
 //! (`__rust_begin_short_backtrace`, `std::rt::lang_start*`, `__libc_start_main`, `_start`,
 //! `start_thread`, `clone3`, ...) together with a `FnOnce::call_once` shim just inside the
-//! cut, then trimmed at the top of the allocation plumbing (`alloc_tracker::`, `alloc::`,
+//! cut, then trimmed at the top of the allocation plumbing (`memleak::`, `alloc::`,
 //! `core::`, `std::`, `hashbrown::`, `__rust_*`, `__rdl_*`, `__rg_*`, and std traits
 //! implemented for std, primitive or generic types), keeping at least one entry. See
 //! [`is_plumbing`] and [`is_startup`].

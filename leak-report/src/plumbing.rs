@@ -9,6 +9,7 @@ use crate::stack::StackEntry;
 /// Path prefixes (after any leading `<`) of the allocator, the tracker and the standard
 /// library internals that every allocation passes through.
 const PLUMBING_PREFIXES: &[&str] = &[
+    "memleak::",
     "alloc_tracker::",
     "alloc::",
     "core::",
@@ -29,6 +30,8 @@ const STD_CRATES: &[&str] = &[
     "core",
     "std",
     "hashbrown",
+    "memleak",
+    // The tracker's name before 0.1 was published as `memleak`: older profiles.
     "alloc_tracker",
     "backtrace",
 ];
@@ -62,7 +65,7 @@ pub fn is_plumbing_entry(entry: &StackEntry) -> bool {
 }
 
 /// Sources of std's libraries (`/rustc/<hash>/library/alloc/src/...`) and of the tracker
-/// (a path checkout `alloc-tracker/src/` or a registry `alloc-tracker-0.1.0/src/`).
+/// (a path checkout `alloc-tracker/src/` or a registry `memleak-0.1.0/src/`).
 fn is_plumbing_file(file: &str) -> bool {
     const LIBRARIES: &[&str] = &[
         "/library/alloc/src/",
@@ -79,7 +82,7 @@ fn is_plumbing_file(file: &str) -> bool {
             next == "src"
                 && (dir == "alloc-tracker"
                     || dir
-                        .strip_prefix("alloc-tracker-")
+                        .strip_prefix("memleak-")
                         .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit())))
         })
 }
@@ -243,7 +246,7 @@ mod file_tests {
         )));
         assert!(is_plumbing_entry(&entry(
             "on_alloc",
-            "/r/alloc-tracker-0.1.0/src/events.rs"
+            "/r/memleak-0.1.0/src/events.rs"
         )));
         assert!(!is_plumbing_entry(&entry(
             "leak_some",
@@ -251,7 +254,7 @@ mod file_tests {
         )));
         assert!(!is_plumbing_entry(&entry(
             "main",
-            "/w/alloc-tracker-demo/src/main.rs"
+            "/w/memleak-demo/src/main.rs"
         )));
         assert!(!is_plumbing_entry(&entry(
             "parse",
@@ -289,8 +292,8 @@ mod tests {
     #[test]
     fn plumbing_names() {
         for name in [
-            "alloc_tracker::site::capture",
-            "<alloc_tracker::alloc::TrackingAlloc<A> as core::alloc::global::GlobalAlloc>::alloc",
+            "memleak::site::capture",
+            "<memleak::alloc::TrackingAlloc<A> as core::alloc::global::GlobalAlloc>::alloc",
             "__rustc::__rust_alloc",
             "__rust_alloc",
             "__rdl_alloc",
@@ -317,7 +320,8 @@ mod tests {
             "<leaky::Cache as serde::Serialize>::serialize",
             "<T as serde::Serialize>::serialize",
             "serde_json::de::from_str",
-            "alloc_trackerish::f",
+            "memleakish::f",
+            "memleak_demo::f",
             "main",
             "??",
         ] {

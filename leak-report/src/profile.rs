@@ -1,4 +1,4 @@
-//! The profile as written by `alloc-tracker` (`docs/profile-format.md`): its serde types
+//! The profile as written by the tracker (crate `memleak`) (`docs/profile-format.md`): its serde types
 //! and the loaded, validated [`Profile`] (loading itself is in the `load` module).
 //!
 //! Required fields are the ones the report uses: `format`, `version`, `exe`, `args`,

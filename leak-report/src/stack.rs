@@ -137,7 +137,7 @@ pub(crate) mod tests {
     #[test]
     fn leak_site_is_trimmed_at_both_ends_with_inlined_symbols_expanded() {
         let site = analyse(&on_main(&[
-            "<alloc_tracker::alloc::TrackingAlloc<A> as core::alloc::global::GlobalAlloc>::alloc",
+            "<memleak::alloc::TrackingAlloc<A> as core::alloc::global::GlobalAlloc>::alloc",
             "__rustc::__rust_alloc",
             "alloc::alloc::alloc @ /rustc/abc/library/alloc/src/alloc.rs:95 | alloc::alloc::Global::alloc_impl @ /rustc/abc/library/alloc/src/alloc.rs:190",
             "alloc::vec::from_elem @ /rustc/abc/library/alloc/src/vec/mod.rs:3180 | app::fill @ /p/src/lib.rs:7 | app::leak @ /p/src/lib.rs:20",

@@ -106,7 +106,7 @@ fn a_program_without_the_tracker_gets_the_lines_to_add() {
     for needed in [
         "#[global_allocator]",
         "cfg(memleak)",
-        "alloc_tracker::TrackingAlloc",
+        "memleak::TrackingAlloc",
         "no_tracker.rs",
     ] {
         assert!(

@@ -136,7 +136,7 @@ fn run_binary(
             ))
         } else {
             say(format_args!(
-                "warning: test binary `{name}` does not use alloc-tracker: its leaks are not \
+                "warning: test binary `{name}` does not use the `memleak` tracker: its leaks are not \
                  checked"
             ));
             failure
@@ -364,11 +364,14 @@ fn setup_message(binaries: &[TestBinary], meta: &Metadata, cwd: &Path) -> String
     let first = &binaries[0];
     let package = meta.package(&first.package_id);
     let mut text = format!(
-        "the test binaries do not use alloc-tracker, so they wrote no profile ({} has no \
+        "the test binaries do not use the `memleak` tracker, so they wrote no profile ({} has no \
          tracker in it)\n",
         show(&first.executable)
     );
-    text.push_str(&tracker_setup(meta, cwd, package, &show(&first.src_path)));
+    let source = package
+        .and_then(|p| p.lib_src.as_deref())
+        .unwrap_or(&first.src_path);
+    text.push_str(&tracker_setup(meta, cwd, package, &show(source)));
     text.push_str("\nthen run `cargo memleak test` again");
     text
 }
