@@ -7,20 +7,21 @@ use hashbrown::HashMap;
 
 use crate::footprint_json::write_footprint;
 use crate::os::Footprint;
+use crate::os::module::Module;
 use crate::reach::Reachability;
 use crate::record::Record;
 use crate::sampling;
 use crate::site::Site;
 use crate::stats::Stats;
-use crate::symbolize::{self, Symbol};
 use crate::thread::ThreadInfo;
 use crate::timeline::Timeline;
 use crate::timeline_json::write_timeline;
 
 /// The `format` field.
 pub const FORMAT: &str = "memleak-profile";
-/// The `version` field written by this build.
-pub const VERSION: u32 = 1;
+/// The `version` field written by this build. Version 2: frames are raw addresses, and
+/// `modules` says how to symbolize them.
+pub const VERSION: u32 = 2;
 
 /// Everything a profile holds, gathered before any of it is written.
 #[derive(Debug)]
@@ -39,6 +40,8 @@ pub(crate) struct Snapshot {
     pub(crate) overhead_bytes: u64,
     /// Samples over the run; `None` when memory for its copy ran out.
     pub(crate) timeline: Option<Timeline>,
+    /// The loaded objects, for symbolizing the frames at report time.
+    pub(crate) modules: Vec<Module>,
 }
 
 /// Return addresses shared by the sites, each once, and each site's stack as indices.
@@ -69,10 +72,9 @@ impl FrameTable {
     }
 }
 
-/// Symbolizes the snapshot's frames and writes the whole profile.
+/// Writes the whole profile. Frames stay addresses: the reader symbolizes them.
 pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Result<()> {
     let table = FrameTable::build(&snapshot.sites);
-    let symbols = symbolize::resolve_all(&table.addresses);
     write!(
         out,
         "{{\"format\":\"{FORMAT}\",\"version\":{VERSION},\"pid\":{}",
@@ -98,7 +100,8 @@ pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Res
     write_footprint(out, &snapshot.footprint)?;
     write_timeline(out, snapshot.timeline.as_ref())?;
     write_threads(out, &snapshot.threads)?;
-    write_frames(out, &table.addresses, &symbols)?;
+    write_modules(out, &snapshot.modules)?;
+    write_frames(out, &table.addresses)?;
     write_sites(out, &snapshot.sites, &table.stacks)?;
     write_reachability(out, snapshot.reachability.as_ref())?;
     write_live(out, &snapshot.live, snapshot.reachability.as_ref())?;
@@ -149,30 +152,48 @@ fn write_threads(out: &mut dyn Write, threads: &[ThreadInfo]) -> io::Result<()> 
     out.write_all(b"]")
 }
 
-fn write_frames(
-    out: &mut dyn Write,
-    addresses: &[usize],
-    symbols: &[Vec<Symbol>],
-) -> io::Result<()> {
-    out.write_all(b",\n\"frames\":[")?;
-    for (i, (address, symbols)) in addresses.iter().zip(symbols).enumerate() {
-        let separator = if i > 0 { ",\n" } else { "\n" };
-        write!(out, "{separator}{{\"ip\":{address},\"symbols\":[")?;
-        for (j, symbol) in symbols.iter().enumerate() {
-            out.write_all(if j > 0 {
-                b",{\"function\":"
-            } else {
-                b"{\"function\":"
-            })?;
-            write_opt_str(out, symbol.function.as_deref())?;
-            out.write_all(b",\"file\":")?;
-            write_opt_str(out, symbol.file.as_deref())?;
-            match symbol.line {
-                Some(line) => write!(out, ",\"line\":{line}}}")?,
-                None => out.write_all(b",\"line\":null}")?,
+/// `"modules"`: each loaded object's path, bias, build id (lowercase hex, `null` when it
+/// has none) and executable segments as `[start, end, file_offset]`.
+fn write_modules(out: &mut dyn Write, modules: &[Module]) -> io::Result<()> {
+    out.write_all(b",\n\"modules\":[")?;
+    for (i, module) in modules.iter().enumerate() {
+        out.write_all(if i > 0 {
+            b",\n{\"path\":"
+        } else {
+            b"\n{\"path\":"
+        })?;
+        write_str(out, &module.path)?;
+        write!(out, ",\"bias\":{},\"build_id\":", module.bias)?;
+        if module.build_id.is_empty() {
+            out.write_all(b"null")?;
+        } else {
+            out.write_all(b"\"")?;
+            for byte in &module.build_id {
+                write!(out, "{byte:02x}")?;
             }
+            out.write_all(b"\"")?;
+        }
+        out.write_all(b",\"segments\":[")?;
+        for (j, segment) in module.segments.iter().enumerate() {
+            write!(
+                out,
+                "{}[{},{},{}]",
+                if j > 0 { "," } else { "" },
+                segment.start,
+                segment.end,
+                segment.file_offset
+            )?;
         }
         out.write_all(b"]}")?;
+    }
+    out.write_all(b"]")
+}
+
+fn write_frames(out: &mut dyn Write, addresses: &[usize]) -> io::Result<()> {
+    out.write_all(b",\n\"frames\":[")?;
+    for (i, address) in addresses.iter().enumerate() {
+        let separator = if i > 0 { ",\n" } else { "\n" };
+        write!(out, "{separator}{{\"ip\":{address}}}")?;
     }
     out.write_all(b"]")
 }
@@ -340,6 +361,16 @@ mod tests {
             footprint: Footprint::default(),
             overhead_bytes: 12,
             timeline: None,
+            modules: vec![Module {
+                path: "/bin/a \"b\"".into(),
+                bias: 4096,
+                build_id: vec![0xab, 0x01],
+                segments: vec![crate::os::module::Segment {
+                    start: 8192,
+                    end: 9000,
+                    file_offset: 4096,
+                }],
+            }],
         };
         let mut out = Vec::new();
         write_profile(&mut out, &snapshot).unwrap();
@@ -351,5 +382,10 @@ mod tests {
         assert_eq!(value["totals"]["overhead_bytes"], 12);
         assert!(value["timeline"].is_null());
         assert!(value["live"].as_array().unwrap().is_empty());
+        let module = &value["modules"][0];
+        assert_eq!(module["path"], "/bin/a \"b\"");
+        assert_eq!(module["bias"], 4096);
+        assert_eq!(module["build_id"], "ab01");
+        assert_eq!(module["segments"], serde_json::json!([[8192, 9000, 4096]]));
     }
 }

@@ -35,8 +35,10 @@
 //! is the fallback where the chain is broken), hashed, and interned once into a site
 //! table; the live block is recorded in one of 64 address-hashed shards. A thread-local
 //! reentrancy guard, taken before any lock, sends the tracker's own allocations straight
-//! to the inner allocator. At exit an `atexit` hook symbolizes the frames the profile
-//! needs and writes it atomically to `MEMLEAK_OUT` (`%p` becomes the pid); the format is
+//! to the inner allocator. At exit an `atexit` hook writes the profile atomically to
+//! `MEMLEAK_OUT` (`%p` becomes the pid). The tracked process only records: stacks stay
+//! return addresses, written with the module map (each loaded object's path, load bias
+//! and build id), and leak-report symbolizes them at report time. The format is
 //! described in `docs/profile-format.md`.
 //!
 //! # Configuration
@@ -94,7 +96,6 @@ mod site;
 mod spin_lock;
 mod state;
 mod stats;
-mod symbolize;
 mod thread;
 mod timeline;
 mod timeline_json;

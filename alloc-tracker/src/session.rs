@@ -116,12 +116,12 @@ pub(crate) fn write_on_request(path: &Path) -> Result<(), Error> {
     write_to(path, "request")
 }
 
-/// Gathers, symbolizes and writes. Must run with the guard held.
+/// Gathers and writes. Must run with the guard held.
 fn write_to(path: &Path, reason: &'static str) -> Result<(), Error> {
     write_snapshot(path, &take_snapshot(reason))
 }
 
-/// Symbolizes and writes atomically. Must run with the guard held.
+/// Writes atomically. Must run with the guard held.
 fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), Error> {
     let temporary = temporary_path(path);
     let result = write_file(&temporary, snapshot).and_then(|()| fs::rename(&temporary, path));
@@ -164,6 +164,7 @@ pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
         footprint,
         overhead_bytes,
         timeline: timeline::snapshot(timeline_sampler::interval_ms(), exit),
+        modules: os::loaded_modules(),
     }
 }
 

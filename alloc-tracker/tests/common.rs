@@ -6,11 +6,29 @@
 
 use serde_json::Value;
 
-/// Loads a profile written by the tracker.
+/// Loads a profile written by the tracker, as JSON, with each frame's `symbols` filled
+/// in by leak-report (which must also accept the file).
 pub(crate) fn load(path: &std::path::Path) -> Value {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+    let mut value: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
+    let loaded = leak_report::load_profile(path)
+        .unwrap_or_else(|e| panic!("leak-report rejects {}: {e}", path.display()));
+    assert!(
+        loaded.symbol_warnings().is_empty(),
+        "{:?}",
+        loaded.symbol_warnings()
+    );
+    for (i, frame) in loaded.frames().iter().enumerate() {
+        let symbols: Vec<Value> = frame
+            .symbols
+            .iter()
+            .map(|s| serde_json::json!({"function": s.function, "file": s.file, "line": s.line}))
+            .collect();
+        value["frames"][i]["symbols"] = Value::from(symbols);
+    }
+    value
 }
 
 /// Every function name on a site's stack, inlined frames included.

@@ -166,6 +166,7 @@ impl Report {
             footprint: profile.footprint().cloned(),
             memory: Memory::of(profile, &analysed, &block_sites),
             leaks_by_thread: leaks_by_thread(profile, by_thread),
+            symbol_warnings: profile.symbol_warnings().to_vec(),
         }
     }
 }

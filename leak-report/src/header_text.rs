@@ -107,6 +107,9 @@ pub(crate) fn write_header(report: &Report, writer: &mut Writer<'_>) -> io::Resu
              blocks reported lost may be reachable after all"
         )?;
     }
+    for warning in report.symbol_warnings() {
+        writeln!(out, "warning: {warning}")?;
+    }
     if summary.untracked_allocs > 0 {
         writeln!(
             out,

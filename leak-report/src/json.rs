@@ -51,6 +51,16 @@ impl Report {
                 exe: &program.exe,
                 args: &program.args,
                 exit_code: program.exit_code,
+                unsymbolized: self
+                    .symbol_warnings()
+                    .iter()
+                    .map(|warning| WireUnsymbolized {
+                        module: &warning.module,
+                        frames: warning.frames,
+                        rebuilt: warning.is_rebuilt(),
+                        message: warning.to_string(),
+                    })
+                    .collect(),
             },
             summary: WireSummary {
                 live_at_exit: summary.live_at_exit.into(),
@@ -99,6 +109,15 @@ struct WireProgram<'a> {
     exe: &'a str,
     args: &'a [String],
     exit_code: Option<i32>,
+    unsymbolized: Vec<WireUnsymbolized<'a>>,
+}
+
+#[derive(Serialize)]
+struct WireUnsymbolized<'a> {
+    module: &'a str,
+    frames: usize,
+    rebuilt: bool,
+    message: String,
 }
 
 #[derive(Serialize)]

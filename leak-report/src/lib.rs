@@ -151,6 +151,7 @@ mod sections;
 mod stack;
 mod summary;
 mod suppress;
+mod symbols;
 #[cfg(test)]
 mod testing;
 mod text;
@@ -181,5 +182,6 @@ pub use runtime::RUNTIME_HOLDERS;
 pub use sampling::{Sampling, estimate as sampled_estimate};
 pub use stack::{StackEntry, UNKNOWN_FUNCTION};
 pub use suppress::{Suppression, Suppressions};
+pub use symbols::{Module, Segment, SymbolWarning};
 pub use text::TextOptions;
 pub use timeline::{Checkpoint, Sample, SampleKind, Timeline};

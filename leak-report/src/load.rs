@@ -352,7 +352,7 @@ mod tests {
             error,
             Error::UnsupportedVersion {
                 found: 3,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ));

@@ -16,13 +16,15 @@ use serde::Deserialize;
 
 use crate::footprint::Footprint;
 use crate::sampling::Sampling;
+use crate::symbols::{Module, SymbolWarning};
 use crate::timeline::Timeline;
 
 /// The `format` value of a profile.
 pub const PROFILE_FORMAT: &str = "memleak-profile";
 
-/// The newest profile `version` this crate reads.
-pub const PROFILE_VERSION: u64 = 1;
+/// The newest profile `version` this crate reads. Version 1 profiles carry their frames'
+/// symbols; from version 2 frames are addresses and `modules` says where to symbolize them.
+pub const PROFILE_VERSION: u64 = 2;
 
 /// Whole-run counters of tracked allocations (`totals` in the profile).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -93,7 +95,8 @@ pub struct Symbol {
     pub line: Option<u64>,
 }
 
-/// A return address and what it symbolizes to.
+/// A return address and what it symbolizes to: from the profile (version 1), or from the
+/// binaries of its module map when it was loaded (version 2).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[non_exhaustive]
 pub struct Frame {
@@ -232,6 +235,9 @@ pub(crate) struct Raw {
     pub(crate) timeline: Option<Timeline>,
     #[serde(default)]
     pub(crate) sampling: Option<Sampling>,
+    /// Required from version 2 (checked by `validate`).
+    #[serde(default)]
+    pub(crate) modules: Option<Vec<Module>>,
 }
 
 /// A loaded and validated profile.
@@ -245,15 +251,22 @@ pub struct Profile {
     path: PathBuf,
     raw: Raw,
     site_index: HashMap<u64, usize>,
+    symbol_warnings: Vec<SymbolWarning>,
 }
 
 impl Profile {
     /// A profile from a body that [`validate`](crate::load) accepted, and its site index.
-    pub(crate) fn new(path: PathBuf, raw: Raw, site_index: HashMap<u64, usize>) -> Self {
+    pub(crate) fn new(
+        path: PathBuf,
+        raw: Raw,
+        site_index: HashMap<u64, usize>,
+        symbol_warnings: Vec<SymbolWarning>,
+    ) -> Self {
         Self {
             path,
             raw,
             site_index,
+            symbol_warnings,
         }
     }
     /// The file it was loaded from.
@@ -305,6 +318,17 @@ impl Profile {
     #[must_use]
     pub fn frames(&self) -> &[Frame] {
         &self.raw.frames
+    }
+    /// The loaded objects of the tracked process (empty in version 1 profiles).
+    #[must_use]
+    pub fn modules(&self) -> &[Module] {
+        self.raw.modules.as_deref().unwrap_or_default()
+    }
+    /// The binaries whose frames could not be symbolized (gone, rebuilt since the run,
+    /// unreadable): their frames stay addresses rather than get another build's names.
+    #[must_use]
+    pub fn symbol_warnings(&self) -> &[SymbolWarning] {
+        &self.symbol_warnings
     }
     /// Allocation sites.
     #[must_use]

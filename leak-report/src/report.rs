@@ -11,6 +11,7 @@ use crate::footprint::Footprint;
 use crate::memory::Memory;
 use crate::profile::Reachability;
 use crate::sampling::Sampling;
+use crate::symbols::SymbolWarning;
 
 /// An analysed profile: what was live at exit, by kind and trimmed stack.
 #[derive(Debug, Clone)]
@@ -27,6 +28,7 @@ pub struct Report {
     pub(crate) footprint: Option<Footprint>,
     pub(crate) memory: Memory,
     pub(crate) leaks_by_thread: Vec<ThreadLeak>,
+    pub(crate) symbol_warnings: Vec<SymbolWarning>,
 }
 
 impl Report {
@@ -88,6 +90,13 @@ impl Report {
     #[must_use]
     pub fn profile_path(&self) -> &Path {
         &self.profile_path
+    }
+
+    /// The binaries whose frames are shown as addresses: gone, unreadable, or rebuilt
+    /// since the run (see [`crate::Profile::symbol_warnings`]).
+    #[must_use]
+    pub fn symbol_warnings(&self) -> &[SymbolWarning] {
+        &self.symbol_warnings
     }
 
     /// The headline numbers.

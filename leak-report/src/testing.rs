@@ -224,6 +224,7 @@ pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
         footprint: None,
         timeline: None,
         sampling: None,
+        modules: None,
     };
     crate::validate::profile_from_raw(Path::new("/big.json"), raw).expect("big profile is valid")
 }

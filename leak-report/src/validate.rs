@@ -17,7 +17,19 @@ pub(crate) fn profile_from_raw(path: &Path, mut raw: Raw) -> Result<Profile, Err
     if let Some(timeline) = &mut raw.timeline {
         crate::timeline::validate(path, timeline, &site_index)?;
     }
-    Ok(Profile::new(path.to_owned(), raw, site_index))
+    if raw.version >= 2 && raw.modules.is_none() {
+        return Err(Error::MissingField {
+            path: path.to_owned(),
+            field: "modules".to_owned(),
+        });
+    }
+    let symbol_warnings = crate::symbols::symbolize(path, &mut raw);
+    Ok(Profile::new(
+        path.to_owned(),
+        raw,
+        site_index,
+        symbol_warnings,
+    ))
 }
 
 /// Checks the cross references; returns the site id -> index map.

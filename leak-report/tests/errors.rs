@@ -111,17 +111,17 @@ fn other_format() {
 
 #[test]
 fn newer_version() {
-    let text = fixture_with("\"version\": 1", "\"version\": 2");
+    let text = fixture_with("\"version\": 1", "\"version\": 3");
     let error = rejected(
         text.as_bytes(),
-        &["version 2", "up to 1", "upgrade cargo-memleak"],
+        &["version 3", "up to 2", "upgrade cargo-memleak"],
     );
     assert!(
         matches!(
             error,
             Error::UnsupportedVersion {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),

@@ -238,16 +238,11 @@ fn strip_pointer_authentication(address: usize) -> usize {
 #[cold]
 #[inline(never)]
 fn unwind(stack: &mut Stack) {
-    // SAFETY: `trace_unsynchronized` is unsafe only because it does not take the
-    // crate's global lock, which matters for Windows' dbghelp; the Unix unwinder is
-    // thread-safe. The callback does not panic and does not allocate.
-    unsafe {
-        backtrace::trace_unsynchronized(|frame| {
-            let address = frame.ip() as usize;
-            // The outermost frame may report a null address: the end, not a frame.
-            address != 0 && stack.push(address)
-        });
-    }
+    // The callback does not panic and does not allocate.
+    super::unwind::trace(&mut |address| {
+        // The outermost frame may report a null address: the end, not a frame.
+        address != 0 && stack.push(address)
+    });
 }
 
 #[cfg(test)]

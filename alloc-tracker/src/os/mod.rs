@@ -4,6 +4,8 @@
 mod detached_thread;
 pub(crate) mod frames;
 pub(crate) mod memory;
+pub(crate) mod module;
+mod unwind;
 
 pub(crate) use detached_thread::spawn_detached;
 pub(crate) use memory::MemoryRange;
@@ -23,6 +25,19 @@ pub(crate) use linux::{stack_top, thread_name};
 mod roots_linux;
 #[cfg(target_os = "linux")]
 pub(crate) use roots_linux::{kernel_thread_id, live_thread_ids, module_roots, readable_mappings};
+
+#[cfg(target_os = "linux")]
+mod modules_linux;
+#[cfg(target_os = "linux")]
+pub(crate) use modules_linux::loaded_modules;
+#[cfg(target_os = "macos")]
+mod modules_macos;
+#[cfg(target_os = "macos")]
+pub(crate) use modules_macos::loaded_modules;
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+mod no_modules;
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+pub(crate) use no_modules::loaded_modules;
 
 #[cfg(target_os = "macos")]
 mod macos;

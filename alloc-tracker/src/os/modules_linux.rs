@@ -1,0 +1,113 @@
+//! The module map on Linux (and other ELF platforms with `dl_iterate_phdr`): every
+//! loaded object, its load bias, build id and executable segments.
+
+use std::ffi::CStr;
+
+use crate::os::module::{Module, Segment, gnu_build_id};
+
+/// Every loaded object with executable code; the main program (whose loader name is
+/// empty) under the executable's path.
+pub(crate) fn loaded_modules() -> Vec<Module> {
+    let mut modules: Vec<Module> = Vec::new();
+    // SAFETY: the callback matches dl_iterate_phdr's signature and only reads the
+    // `dl_phdr_info` it is given, for the duration of the call; `modules` outlives it.
+    unsafe {
+        libc::dl_iterate_phdr(Some(visit_module), std::ptr::from_mut(&mut modules).cast());
+    }
+    let exe = std::env::current_exe()
+        .map(|path| path.display().to_string())
+        .unwrap_or_default();
+    for module in &mut modules {
+        if module.path.is_empty() {
+            module.path.clone_from(&exe);
+        }
+    }
+    modules.retain(|module| !module.segments.is_empty());
+    modules
+}
+
+unsafe extern "C" fn visit_module(
+    info: *mut libc::dl_phdr_info,
+    _size: libc::size_t,
+    data: *mut libc::c_void,
+) -> libc::c_int {
+    // SAFETY: `data` is the `Vec` passed by `loaded_modules`, alive and not aliased
+    // during this callback.
+    let modules = unsafe { &mut *data.cast::<Vec<Module>>() };
+    // SAFETY: the loader passes a valid `dl_phdr_info` for the duration of the call.
+    let info = unsafe { &*info };
+    let path = if info.dlpi_name.is_null() {
+        String::new()
+    } else {
+        // SAFETY: a non-null `dlpi_name` is a NUL-terminated string owned by the loader.
+        let name = unsafe { CStr::from_ptr(info.dlpi_name) };
+        name.to_string_lossy().into_owned()
+    };
+    if info.dlpi_phdr.is_null() {
+        return 0;
+    }
+    // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers owned by the loader.
+    let headers =
+        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) };
+    let bias = info.dlpi_addr as usize;
+    let mut module = Module {
+        path,
+        bias,
+        ..Module::default()
+    };
+    let loaded = |start: usize, end: usize| {
+        headers.iter().any(|header| {
+            let segment = bias.wrapping_add(header.p_vaddr as usize);
+            header.p_type == libc::PT_LOAD
+                && segment <= start
+                && end <= segment.saturating_add(header.p_memsz as usize)
+        })
+    };
+    for header in headers {
+        let start = bias.wrapping_add(header.p_vaddr as usize);
+        let size = header.p_memsz as usize;
+        if header.p_type == libc::PT_LOAD && header.p_flags & libc::PF_X != 0 {
+            module.segments.push(Segment {
+                start,
+                end: start.saturating_add(size),
+                file_offset: header.p_offset,
+            });
+        } else if header.p_type == libc::PT_NOTE
+            && module.build_id.is_empty()
+            && size > 0
+            && loaded(start, start.saturating_add(size))
+        {
+            // SAFETY: the note segment lies inside a PT_LOAD segment of this object,
+            // which stays mapped while the object is loaded, as it is during this call.
+            let notes = unsafe { std::slice::from_raw_parts(start as *const u8, size) };
+            if let Some(id) = gnu_build_id(notes) {
+                module.build_id = id.to_vec();
+            }
+        }
+    }
+    modules.push(module);
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_test_binary_is_mapped_with_its_build_id() {
+        let modules = loaded_modules();
+        let here = this_test_binary_is_mapped_with_its_build_id as *const () as usize;
+        let own = modules
+            .iter()
+            .find(|m| m.segments.iter().any(|s| (s.start..s.end).contains(&here)))
+            .expect("a module holds this function");
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!(own.path, exe.display().to_string());
+        // Debian's toolchain and rustc's own link with --build-id (20 bytes of SHA-1).
+        assert_eq!(own.build_id.len(), 20, "{own:?}");
+        assert!(
+            modules.iter().any(|m| m.path.contains("libc.so")),
+            "{modules:?}"
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! Symbolizing a profile's frames: each binary opened once, only when a frame needs it,
+//! and never trusted when it is not the file that ran.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use crate::profile::Raw;
+use crate::symbols::binary::Binary;
+use crate::symbols::module_map::module_of;
+
+/// Why a binary's frames could not be symbolized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Problem {
+    Missing,
+    Rebuilt {
+        expected: String,
+        found: Option<String>,
+    },
+    ModifiedAfterRun,
+    Unreadable(String),
+}
+
+/// A binary whose frames stay raw addresses in the report, and why: symbolizing them
+/// from another file would give wrong names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SymbolWarning {
+    /// The binary's path, as the tracked process loaded it.
+    pub module: String,
+    /// How many of the profile's frames are in it.
+    pub frames: usize,
+    problem: Problem,
+}
+
+impl SymbolWarning {
+    /// Whether the file at the path is another build than the one that ran (its build id
+    /// differs, or it has none and was modified after the profile was written).
+    #[must_use]
+    pub fn is_rebuilt(&self) -> bool {
+        matches!(
+            self.problem,
+            Problem::Rebuilt { .. } | Problem::ModifiedAfterRun
+        )
+    }
+}
+
+impl fmt::Display for SymbolWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let module = &self.module;
+        match &self.problem {
+            Problem::Missing => write!(f, "{module} no longer exists"),
+            Problem::Rebuilt {
+                expected,
+                found: Some(found),
+            } => write!(
+                f,
+                "{module} was rebuilt after the run (build id {found}, the run's was {expected})"
+            ),
+            Problem::Rebuilt {
+                expected,
+                found: None,
+            } => write!(
+                f,
+                "{module} is another build than the run's (it has no build id, the run's was {expected})"
+            ),
+            Problem::ModifiedAfterRun => write!(
+                f,
+                "{module} was modified after the profile was written (it has no build id to check)"
+            ),
+            Problem::Unreadable(error) => write!(f, "cannot read {module}: {error}"),
+        }?;
+        let frames = self.frames;
+        let (s, are) = if frames == 1 {
+            ("", "is")
+        } else {
+            ("s", "are")
+        };
+        write!(f, "; its {frames} frame{s} {are} shown as addresses")
+    }
+}
+
+/// Fills in the symbols of every frame of a version 2 profile (earlier ones carry
+/// them), from the binaries of its module map. `path` is the profile's file: a binary
+/// without a build id must be older than it.
+pub(crate) fn symbolize(path: &Path, raw: &mut Raw) -> Vec<SymbolWarning> {
+    if raw.version < 2 {
+        return Vec::new();
+    }
+    let Some(modules) = raw.modules.as_deref() else {
+        return Vec::new();
+    };
+    let written = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut binaries: HashMap<usize, Result<Binary, Problem>> = HashMap::new();
+    let mut unresolved: HashMap<usize, usize> = HashMap::new();
+    for frame in raw
+        .frames
+        .iter_mut()
+        .filter(|frame| frame.symbols.is_empty())
+    {
+        let Some(index) = module_of(modules, frame.ip) else {
+            continue;
+        };
+        let module = &modules[index];
+        match binaries
+            .entry(index)
+            .or_insert_with(|| Binary::open(module, written))
+        {
+            Ok(binary) => {
+                // The return address is the instruction after the call: look inside it.
+                let probe = frame.ip.wrapping_sub(1).wrapping_sub(module.bias);
+                frame.symbols = binary.symbols(probe);
+            }
+            Err(_) => *unresolved.entry(index).or_default() += 1,
+        }
+    }
+    let mut warnings: Vec<SymbolWarning> = binaries
+        .into_iter()
+        .filter_map(|(index, binary)| {
+            Some(SymbolWarning {
+                module: modules[index].path.clone(),
+                frames: unresolved.get(&index).copied().unwrap_or(0),
+                problem: binary.err()?,
+            })
+        })
+        .collect();
+    warnings.sort_by(|a, b| a.module.cmp(&b.module));
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use object::{Object as _, ObjectSymbol as _};
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::error::Error;
+    use crate::load::parse_profile;
+
+    /// A function of this test binary for the profile's frame to point into.
+    #[inline(never)]
+    fn marker_function() -> usize {
+        std::hint::black_box(7)
+    }
+
+    /// This test binary, its build id, and the file address of [`marker_function`].
+    fn this_binary() -> (String, String, u64) {
+        let exe = std::env::current_exe().unwrap();
+        let data = std::fs::read(&exe).unwrap();
+        let object = object::File::parse(&*data).unwrap();
+        let address = object
+            .symbols()
+            .find(|symbol| {
+                symbol.name().is_ok_and(|name| {
+                    format!("{:#}", rustc_demangle::demangle(name))
+                        .ends_with("tests::marker_function")
+                })
+            })
+            .expect("the marker function is in the symbol table")
+            .address();
+        let id = crate::symbols::module_map::hex(object.build_id().unwrap().unwrap());
+        assert!(marker_function() > 0);
+        (exe.display().to_string(), id, address)
+    }
+
+    /// A version 2 profile with one site whose one frame is `ip`, in `module`.
+    fn profile(module: &Value, ip: u64) -> Result<crate::Profile, Error> {
+        let document = json!({
+            "format": "memleak-profile", "version": 2, "exe": "/x", "args": [],
+            "totals": {"allocated_bytes": 8, "allocated_blocks": 1,
+                       "peak_live_bytes": 8, "peak_live_blocks": 1},
+            "modules": [module],
+            "frames": [{"ip": ip}],
+            "sites": [{"id": 0, "frames": [0]}],
+            "live": [{"size": 8, "site": 0}],
+        });
+        parse_profile(
+            Path::new("/nonexistent/profile.json"),
+            document.to_string().as_bytes(),
+        )
+    }
+
+    #[test]
+    fn frames_are_named_from_the_binary_that_ran() {
+        let (path, id, address) = this_binary();
+        let module = json!({"path": path, "bias": 4096, "build_id": id,
+                            "segments": [[0, u64::MAX, 0]]});
+        // A return address inside the function, as the process saw it (bias added).
+        let loaded = profile(&module, address + 4096 + 1).unwrap();
+        assert!(loaded.symbol_warnings().is_empty());
+        let symbols = &loaded.frames()[0].symbols;
+        let function = symbols
+            .last()
+            .and_then(|s| s.function.as_deref())
+            .unwrap_or("");
+        assert!(
+            function.ends_with("symbols::resolve::tests::marker_function"),
+            "{symbols:?}"
+        );
+        assert!(
+            symbols
+                .last()
+                .unwrap()
+                .file
+                .as_deref()
+                .unwrap()
+                .ends_with("resolve.rs")
+        );
+    }
+
+    #[test]
+    fn a_rebuilt_binary_gives_a_warning_and_no_names() {
+        let (path, _, address) = this_binary();
+        let module = json!({"path": path, "bias": 0, "build_id": "00ff",
+                            "segments": [[0, u64::MAX, 0]]});
+        let loaded = profile(&module, address + 1).unwrap();
+        assert!(loaded.frames()[0].symbols.is_empty());
+        let [warning] = loaded.symbol_warnings() else {
+            panic!("{:?}", loaded.symbol_warnings());
+        };
+        assert!(warning.is_rebuilt());
+        assert_eq!(warning.frames, 1);
+        let message = warning.to_string();
+        assert!(message.contains("was rebuilt after the run"), "{message}");
+        assert!(message.contains("the run's was 00ff"), "{message}");
+    }
+
+    #[test]
+    fn a_missing_binary_gives_a_warning() {
+        let module = json!({"path": "/nonexistent/app", "bias": 0, "build_id": null,
+                            "segments": [[100, 200, 0]]});
+        let loaded = profile(&module, 150).unwrap();
+        let [warning] = loaded.symbol_warnings() else {
+            panic!("{:?}", loaded.symbol_warnings());
+        };
+        assert!(!warning.is_rebuilt());
+        assert_eq!(
+            warning.to_string(),
+            "/nonexistent/app no longer exists; its 1 frame is shown as addresses"
+        );
+        // An address outside every module is left alone, without a warning.
+        assert!(profile(&module, 5).unwrap().symbol_warnings().is_empty());
+    }
+
+    #[test]
+    fn version_2_needs_the_module_map() {
+        let mut document: Value = serde_json::from_str(
+            &json!({"format": "memleak-profile", "version": 2, "exe": "/x", "args": [],
+                    "totals": {"allocated_bytes": 0, "allocated_blocks": 0,
+                               "peak_live_bytes": 0, "peak_live_blocks": 0},
+                    "frames": [], "sites": [], "live": []})
+            .to_string(),
+        )
+        .unwrap();
+        let error =
+            parse_profile(Path::new("p.json"), document.to_string().as_bytes()).unwrap_err();
+        assert!(
+            matches!(error, Error::MissingField { ref field, .. } if field == "modules"),
+            "{error}"
+        );
+        document["modules"] = json!([]);
+        assert!(parse_profile(Path::new("p.json"), document.to_string().as_bytes()).is_ok());
+    }
+}
