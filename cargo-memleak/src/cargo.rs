@@ -18,6 +18,44 @@ use crate::workspace::Selection;
 pub(crate) const MEMLEAK_RUSTFLAGS: [&str; 4] =
     ["-C", "force-frame-pointers=yes", "--cfg", "memleak"];
 
+/// The tracker crate and every crate of its normal dependency graph, on any platform
+/// (`cargo tree -p memleak -e normal --target all`; a test keeps the list in step).
+pub(crate) const TRACKER_PACKAGES: &[&str] = &[
+    "memleak",
+    "allocator-api2",
+    "bitflags",
+    "cfg-if",
+    "equivalent",
+    "foldhash",
+    "hashbrown",
+    "libc",
+    "lock_api",
+    "mach2",
+    "parking_lot",
+    "parking_lot_core",
+    "redox_syscall",
+    "scopeguard",
+    "smallvec",
+    "windows-link",
+];
+
+/// The file, in memleak's target directory, that tells cargo (`--config FILE`) to build
+/// the tracker and its dependencies at opt-level 3 in debug builds: the tracker runs on
+/// every allocation, and unoptimized it made a program many times slower than it is.
+/// The user's own crates keep their profile; no manifest is edited.
+pub(crate) fn write_tracker_profile(target_dir: &Path) -> std::io::Result<PathBuf> {
+    let mut text = String::from(
+        "# Written by cargo memleak: the tracker and its dependencies are always optimized.\n",
+    );
+    for package in TRACKER_PACKAGES {
+        text.push_str(&format!("[profile.dev.package.{package}]\nopt-level = 3\n"));
+    }
+    std::fs::create_dir_all(target_dir)?;
+    let path = target_dir.join("tracker-profile.toml");
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
 /// The cargo to run: the one that runs us, else `cargo` from `PATH`.
 pub(crate) fn cargo_program() -> OsString {
     env::var_os(env::CARGO).unwrap_or_else(|| "cargo".into())
@@ -62,9 +100,16 @@ pub(crate) fn merge_rustflags(user: &UserEnv) -> (&'static str, String) {
 }
 
 /// `cargo` with memleak's build environment: `CARGO_TARGET_DIR=target_dir`, the user's
-/// flags plus [`MEMLEAK_RUSTFLAGS`], and for `release` line tables (unless the user chose).
-fn cargo_with_flags(release: bool, target_dir: &Path, user: &UserEnv) -> ProcessBuilder {
+/// flags plus [`MEMLEAK_RUSTFLAGS`], for `release` line tables (unless the user chose),
+/// and `--config tracker_profile` (see [`write_tracker_profile`]).
+fn cargo_with_flags(
+    release: bool,
+    target_dir: &Path,
+    tracker_profile: &Path,
+    user: &UserEnv,
+) -> ProcessBuilder {
     let mut cargo = ProcessBuilder::new(cargo_program());
+    cargo.arg("--config").arg(tracker_profile);
     cargo.env(env::CARGO_TARGET_DIR, target_dir);
     let (flags_var, flags) = merge_rustflags(user);
     cargo.env(flags_var, flags);
@@ -88,9 +133,10 @@ pub(crate) fn build_command(
     selection: &Selection,
     release: bool,
     target_dir: &Path,
+    tracker_profile: &Path,
     user: &UserEnv,
 ) -> ProcessBuilder {
-    let mut cargo = cargo_with_flags(release, target_dir, user);
+    let mut cargo = cargo_with_flags(release, target_dir, tracker_profile, user);
     cargo.args(["build", "--message-format=json-render-diagnostics"]);
     if let Some(package) = &selection.package {
         cargo.args(["--package", package]);
@@ -107,9 +153,10 @@ pub(crate) fn test_command(
     cargo_args: &[OsString],
     release: bool,
     target_dir: &Path,
+    tracker_profile: &Path,
     user: &UserEnv,
 ) -> ProcessBuilder {
-    let mut cargo = cargo_with_flags(release, target_dir, user);
+    let mut cargo = cargo_with_flags(release, target_dir, tracker_profile, user);
     cargo.args([
         "test",
         "--no-run",
@@ -255,14 +302,51 @@ mod tests {
         );
     }
 
+    const PROFILE: &str = "/t/memleak/build/tracker-profile.toml";
+
+    #[test]
+    fn the_tracker_profile_names_every_package_of_the_trackers_graph() {
+        let tree = std::process::Command::new(cargo_program())
+            .args(["tree", "-p", "memleak", "-e", "normal", "--target", "all"])
+            .args(["--prefix", "none", "--format", "{p}"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(
+            tree.status.success(),
+            "{}",
+            String::from_utf8_lossy(&tree.stderr)
+        );
+        let mut graph: Vec<String> = String::from_utf8_lossy(&tree.stdout)
+            .lines()
+            .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+            .collect();
+        graph.sort();
+        graph.dedup();
+        let mut listed: Vec<String> = TRACKER_PACKAGES.iter().map(|p| (*p).to_owned()).collect();
+        listed.sort();
+        assert_eq!(listed, graph, "update TRACKER_PACKAGES");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_tracker_profile(&dir.path().join("build")).unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(
+            text.contains("[profile.dev.package.memleak]\nopt-level = 3\n"),
+            "{text}"
+        );
+        assert!(text.contains("[profile.dev.package.parking_lot_core]\nopt-level = 3\n"));
+    }
+
     #[test]
     fn test_command_adds_no_run_and_the_users_arguments() {
         let dir = Path::new("/t/memleak/build");
         let args: Vec<OsString> = vec!["-p".into(), "lt".into(), "--features".into(), "x".into()];
-        let test = test_command(&args, true, dir, &user(None, None));
+        let test = test_command(&args, true, dir, PROFILE.as_ref(), &user(None, None));
         assert_eq!(
             test.get_args(),
             [
+                "--config",
+                PROFILE,
                 "test",
                 "--no-run",
                 "--message-format=json-render-diagnostics",
@@ -327,7 +411,13 @@ mod tests {
             package: Some("ex".into()),
         };
         let dir = Path::new("/t/memleak/build");
-        let debug = build_command(&selection, false, dir, &user(None, Some("-Dwarnings")));
+        let debug = build_command(
+            &selection,
+            false,
+            dir,
+            PROFILE.as_ref(),
+            &user(None, Some("-Dwarnings")),
+        );
         assert_eq!(
             debug.get_env("CARGO_TARGET_DIR"),
             Some(Some(dir.as_os_str()))
@@ -348,6 +438,8 @@ mod tests {
         assert_eq!(
             args,
             [
+                "--config",
+                PROFILE,
                 "build",
                 "--message-format=json-render-diagnostics",
                 "--package",
@@ -357,7 +449,13 @@ mod tests {
             ]
         );
 
-        let release = build_command(&selection, true, dir, &user(Some("-g"), None));
+        let release = build_command(
+            &selection,
+            true,
+            dir,
+            PROFILE.as_ref(),
+            &user(Some("-g"), None),
+        );
         assert_eq!(
             release.get_env("CARGO_PROFILE_RELEASE_DEBUG"),
             Some(Some("limited".as_ref()))
@@ -366,7 +464,7 @@ mod tests {
         assert_eq!(release.get_args().last().unwrap(), "--release");
         let mut mine = user(None, None);
         mine.release_debug = Some("full".into());
-        let release = build_command(&selection, true, dir, &mine);
+        let release = build_command(&selection, true, dir, PROFILE.as_ref(), &mine);
         assert_eq!(release.get_env("CARGO_PROFILE_RELEASE_DEBUG"), None);
     }
 }

@@ -57,7 +57,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
 /// Builds the selection into `target_dir` and returns its executable.
 fn build(selection: &Selection, release: bool, target_dir: &Path) -> Result<Artifact, Failure> {
     let user = UserEnv::read().exit_code(SETUP_ERROR)?;
-    let build = cargo::build_command(selection, release, target_dir, &user);
+    let tracker_profile = cargo::write_tracker_profile(target_dir)
+        .context("failed to write the tracker's build profile")
+        .exit_code(SETUP_ERROR)?;
+    let build = cargo::build_command(selection, release, target_dir, &tracker_profile, &user);
     say(format_args!("running: {build}"));
     cargo::build(&build, selection)
         .with_context(|| {

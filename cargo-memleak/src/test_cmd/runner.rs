@@ -72,7 +72,16 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
 /// `cargo test --no-run` with memleak's flags; the test binaries it built.
 fn build(split: &Split, target_dir: &Path) -> Result<Vec<TestBinary>, Failure> {
     let user = UserEnv::read().exit_code(SETUP_ERROR)?;
-    let cargo = cargo::test_command(&split.cargo_args, split.release, target_dir, &user);
+    let tracker_profile = cargo::write_tracker_profile(target_dir)
+        .context("failed to write the tracker's build profile")
+        .exit_code(SETUP_ERROR)?;
+    let cargo = cargo::test_command(
+        &split.cargo_args,
+        split.release,
+        target_dir,
+        &tracker_profile,
+        &user,
+    );
     say(format_args!("running: {cargo}"));
     let messages = cargo::artifact_messages(&cargo, "cargo test --no-run")
         .context("failed to build the tests")
