@@ -100,7 +100,7 @@ impl RunArgs {
     }
 }
 
-/// `cargo memleak test`: `cargo test`'s arguments, split by [`crate::test_args::split`]
+/// `cargo memleak test`: `cargo test`'s arguments, split by `test_cmd::args::split`
 /// (clap cannot: once it meets an option it does not know, it takes everything after it,
 /// `--` included, as values).
 #[derive(Debug, Args)]

@@ -78,3 +78,48 @@ fn real_profile_renders_as_json_and_svg() {
     assert_eq!(json["format"], "memleak-report", "{output:?}");
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
 }
+
+/// A profile whose program was rebuilt after the run: the build id in the profile no
+/// longer matches the file, so the report says so and shows addresses, never the names
+/// of another build. The leak figures, which do not depend on names, stay exact.
+#[test]
+fn rebuilt_binary_gives_a_warning_not_wrong_names() {
+    let mut profile: serde_json::Value = serde_json::from_slice(&real_profile()).unwrap();
+    let exe = profile["exe"].as_str().unwrap().to_owned();
+    let modules = profile["modules"].as_array_mut().expect("a module map");
+    let own = modules
+        .iter_mut()
+        .find(|module| module["path"] == exe.as_str())
+        .expect("the executable is in the module map");
+    assert_eq!(own["build_id"].as_str().map_or(0, str::len), 40, "{own}");
+    own["build_id"] = "0123456789abcdef0123456789abcdef01234567".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rebuilt.json");
+    std::fs::write(&path, serde_json::to_vec(&profile).unwrap()).unwrap();
+
+    let output = report(&path);
+    output.assert_code(code::LEAKS_FOUND);
+    let warning = format!("warning: {exe} was rebuilt after the run (build id ");
+    assert!(output.stdout.contains(&warning), "{output:?}");
+    assert!(
+        output
+            .stdout
+            .contains("the run's was 0123456789abcdef0123456789abcdef01234567)"),
+        "{output:?}"
+    );
+    assert!(
+        output
+            .stdout
+            .contains("definitely lost: 10,496 bytes in 101 blocks"),
+        "{output:?}"
+    );
+    assert!(!output.stdout.contains("leaky::leak_some"), "{output:?}");
+    assert!(output.stdout.contains("??  0x"), "{output:?}");
+
+    let json = cargo_memleak(&["report", path.to_str().unwrap(), "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let unsymbolized = &json["program"]["unsymbolized"];
+    assert_eq!(unsymbolized[0]["module"], exe.as_str(), "{unsymbolized}");
+    assert_eq!(unsymbolized[0]["rebuilt"], true);
+    assert!(unsymbolized[0]["frames"].as_u64().unwrap() > 0);
+}
