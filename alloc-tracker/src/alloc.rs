@@ -16,7 +16,8 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
-use crate::events;
+use crate::hot::{events, state};
+use crate::lifecycle::start;
 
 /// A global allocator that records every allocation's call site, size and lifetime,
 /// then forwards to the inner allocator `A` (the system allocator by default).
@@ -65,6 +66,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
         // exactly `A::alloc`'s.
         let block = unsafe { self.inner.alloc(layout) };
         if !block.is_null() {
+            decide_on_first_allocation();
             events::on_alloc(block as usize, layout.size(), layout.align());
         }
         block
@@ -75,6 +77,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
         // SAFETY: same contract as `alloc`, forwarded unchanged to `A`.
         let block = unsafe { self.inner.alloc_zeroed(layout) };
         if !block.is_null() {
+            decide_on_first_allocation();
             events::on_alloc(block as usize, layout.size(), layout.align());
         }
         block
@@ -90,6 +93,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
 
     #[inline]
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        decide_on_first_allocation();
         let pending = events::realloc_begin(block as usize, layout.size());
         // SAFETY: the caller guarantees `block` came from this allocator (so from `A`)
         // with `layout`, and that `new_size` is valid for `layout.align()`.
@@ -102,5 +106,14 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
             layout.align(),
         );
         moved
+    }
+}
+
+/// Start-up, the one call from the allocator into the lifecycle code: whether to record
+/// is decided at the first allocation of the process (a free always follows one).
+#[inline(always)]
+fn decide_on_first_allocation() {
+    if state::is_undecided() {
+        start::on_first_allocation();
     }
 }

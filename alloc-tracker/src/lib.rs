@@ -72,41 +72,24 @@
 mod alloc;
 mod config;
 mod error;
-mod events;
-mod footprint_json;
-mod fork;
-mod format;
-mod guard;
+mod hot;
+mod lifecycle;
 #[expect(
     unsafe_code,
     reason = "OS probes and the frame walk need libc and raw reads"
 )]
 mod os;
-#[expect(unsafe_code, reason = "the exit scan reads the live blocks' contents")]
-mod reach;
-mod record;
-mod sampling;
-mod session;
-mod shard;
-mod site;
-#[expect(
-    unsafe_code,
-    reason = "implementing lock_api::RawMutex is unsafe by definition"
-)]
-mod spin_lock;
-mod state;
-mod stats;
-mod thread;
-mod timeline;
-mod timeline_json;
-mod timeline_sampler;
+mod output;
 
 use std::path::Path;
 
 pub use alloc::TrackingAlloc;
 pub use error::Error;
-pub use format::{FORMAT as PROFILE_FORMAT, VERSION as PROFILE_VERSION};
-pub use stats::{PEAK_SLACK_BYTES, Stats};
+use hot::{guard, shard, site, stats};
+use lifecycle::{exit, start};
+
+pub use hot::stats::{PEAK_SLACK_BYTES, Stats};
+pub use output::profile_json::{FORMAT as PROFILE_FORMAT, VERSION as PROFILE_VERSION};
 
 /// Embedded in every binary that uses the tracker, so `cargo memleak` can tell a target
 /// that does not from one that crashed before writing its profile.
@@ -117,13 +100,13 @@ pub static MARKER: [u8; 25] = *b"memleak:tracker-marker:v1";
 /// benchmarks use it). Blocks allocated before are not tracked; their frees are counted
 /// as `unknown_frees`.
 pub fn start() {
-    state::start();
+    start::start();
 }
 
 /// Whether allocations are being recorded now.
 #[must_use]
 pub fn is_tracking() -> bool {
-    state::is_tracking()
+    start::is_tracking_deciding()
 }
 
 /// Totals over the run so far. Cheap enough to call often; allocates only inside the
@@ -161,5 +144,5 @@ pub fn __hold_tables_for_test(duration: std::time::Duration) {
 ///
 /// When the file cannot be written, or when called from inside the allocator.
 pub fn write_profile(path: impl AsRef<Path>) -> Result<(), Error> {
-    session::write_on_request(path.as_ref())
+    exit::write_on_request(path.as_ref())
 }

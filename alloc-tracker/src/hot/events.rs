@@ -4,13 +4,13 @@
 //! the reentrancy guard *before* any lock, so the tracker's own allocations, and those
 //! of a lock that parks, go straight to the inner allocator.
 
-use crate::guard::{self, Entry, Guard};
+use crate::hot::guard::{self, Entry, Guard};
+use crate::hot::record::Record;
+use crate::hot::sampling::{self, Weight};
+use crate::hot::shard::{self, Removal};
+use crate::hot::site::Site;
 use crate::os::frames::{self, Capture, Stack};
-use crate::record::Record;
-use crate::sampling::{self, Weight};
-use crate::shard::{self, Removal};
-use crate::site::Site;
-use crate::{site, state, stats, thread};
+use crate::{hot::site, hot::state, hot::stats, hot::thread};
 
 /// Records a successful allocation of `size` bytes at `address` (under sampling, when
 /// the thread's byte countdown runs out during it).

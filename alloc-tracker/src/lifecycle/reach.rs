@@ -9,9 +9,9 @@
 
 use std::time::Instant;
 
+use crate::hot::record::Record;
+use crate::hot::thread::ThreadInfo;
 use crate::os::{self, MemoryRange, memory};
-use crate::record::Record;
-use crate::thread::ThreadInfo;
 
 /// What the scan found, index for index with the (address-sorted) live blocks.
 #[derive(Debug, Default)]
@@ -194,8 +194,8 @@ pub(crate) fn scan(blocks: &[(usize, Record)], roots: &Roots) -> Reachability {
 mod tests {
     use super::*;
 
-    fn site() -> &'static crate::site::Site {
-        crate::site::test_site()
+    fn site() -> &'static crate::hot::site::Site {
+        crate::hot::site::test_site()
     }
 
     fn record(size: u64) -> Record {

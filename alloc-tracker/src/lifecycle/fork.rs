@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use parking_lot::Mutex;
 
-use crate::guard::{self, Entry};
-use crate::{os, shard, site, state, thread};
+use crate::hot::guard::{self, Entry};
+use crate::{hot::shard, hot::site, hot::state, hot::thread, os};
 
 /// The guards taken before the fork, released by the parent.
 type Held = Vec<Box<dyn Send>>;

@@ -3,11 +3,11 @@
 //! meet on a lock or a line. Keys hash with the locality of their page (see
 //! `locality_hash`): on big heaps the table's cache misses, not its lock, were the cost.
 
-use crate::spin_lock::SpinMutex;
+use crate::hot::spin_lock::SpinMutex;
 use hashbrown::HashMap;
 
-use crate::record::Record;
-use crate::state;
+use crate::hot::record::Record;
+use crate::hot::state;
 
 const SHARDS: usize = 64;
 

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 
+use crate::hot::sampling::Weight;
 use crate::os::frames::Stack;
-use crate::sampling::Weight;
 
 /// How many sets of counters a site keeps. The threads with tracker ids below
 /// `STRIPES - 1` (the first to allocate: main and the first workers) each own one and
@@ -102,7 +102,7 @@ impl Site {
 
     /// Counts a new block (or, under sampling, the blocks one recorded block stands
     /// for), allocated by the thread with tracker id `thread` (see
-    /// [`thread::id`](crate::thread::id)).
+    /// [`thread::id`](crate::hot::thread::id)).
     #[inline]
     pub(crate) fn on_alloc(&self, weight: Weight, thread: Option<u32>) {
         let (index, owned) = stripe_of(thread);

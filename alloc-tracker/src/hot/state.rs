@@ -1,12 +1,14 @@
-//! Whether the tracker records, decided once: at the first allocation from
-//! `MEMLEAK_OUT`, or by [`crate::start`]. Off, the hot path is one relaxed load.
+//! Whether the tracker records: undecided until the first allocation (or
+//! [`crate::start`]), then on or off; stopped and frozen at exit. The hot path reads it
+//! with one relaxed load; deciding is start-up's job (`lifecycle::start`).
 
 use std::sync::atomic::{
     AtomicU8, AtomicU64,
     Ordering::{Relaxed, SeqCst},
 };
 
-use crate::{config, fork, os, sampling, session};
+use crate::hot::sampling;
+use crate::os;
 
 const UNDECIDED: u8 = 0;
 const OFF: u8 = 1;
@@ -21,47 +23,39 @@ static START_NS: AtomicU64 = AtomicU64::new(0);
 /// Whether events are being recorded now.
 #[inline]
 pub(crate) fn is_tracking() -> bool {
-    match MODE.load(Relaxed) {
-        ON => true,
-        UNDECIDED => decide_from_env(),
-        _ => false,
-    }
+    MODE.load(Relaxed) == ON
 }
 
-/// Called on the first allocation of the process; reads the environment without
-/// allocating.
-#[cold]
-fn decide_from_env() -> bool {
-    let wanted = os::env_is_set(config::OUT_VAR);
-    let mode = if wanted { ON } else { OFF };
+/// Whether nothing has decided yet: no allocation so far, and no `start`.
+#[inline]
+pub(crate) fn is_undecided() -> bool {
+    MODE.load(Relaxed) == UNDECIDED
+}
+
+/// Takes the first decision, unless another thread took one first; returns whether
+/// recording is on. Marks the start when it turns recording on.
+pub(crate) fn decide(on: bool) -> bool {
+    let mode = if on { ON } else { OFF };
     match MODE.compare_exchange(UNDECIDED, mode, Relaxed, Relaxed) {
         Ok(_) => {
-            if wanted {
+            if on {
                 mark_start();
-                fork::install();
-                session::install_exit_hook();
             }
-            wanted
+            on
         }
         Err(actual) => actual == ON,
     }
 }
 
+/// Turns recording on whatever was decided; returns whether it was off before.
+pub(crate) fn turn_on() -> bool {
+    mark_start();
+    MODE.swap(ON, Relaxed) != ON
+}
+
 fn mark_start() {
     sampling::configure_from_env();
     let _ = START_NS.compare_exchange(0, os::monotonic_ns().max(1), Relaxed, Relaxed);
-}
-
-/// Turns recording on (idempotent); the exit hook is installed when `MEMLEAK_OUT` is set.
-pub(crate) fn start() {
-    if fork::in_child() {
-        return;
-    }
-    mark_start();
-    fork::install();
-    if MODE.swap(ON, Relaxed) != ON && os::env_is_set(config::OUT_VAR) {
-        session::install_exit_hook();
-    }
 }
 
 /// Turns recording off for good (the exit profile is being written), releasing any

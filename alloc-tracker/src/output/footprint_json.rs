@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::format::{write_opt_str, write_str};
 use crate::os::{CgroupMemory, Footprint, Limit, MallocInfo, Pressure, Stall};
+use crate::output::json_text::{write_opt_str, write_str};
 
 /// The top-level `"footprint"` member.
 pub(crate) fn write_footprint(out: &mut dyn Write, f: &Footprint) -> io::Result<()> {

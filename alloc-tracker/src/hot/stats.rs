@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
-use crate::site::{self, SiteCounts};
+use crate::hot::site::{self, SiteCounts};
 
 /// How far a thread's unpublished share of live bytes may drift before it is added to
 /// the shared total (and so how far `peak_live_bytes` may be off, per thread).
@@ -86,7 +86,7 @@ fn publish(bytes: i64, blocks: i64) {
     if live > PEAK_LIVE_BYTES.fetch_max(live, Relaxed) {
         PEAK_LIVE_BLOCKS.store(live_blocks, Relaxed);
     }
-    crate::timeline_sampler::on_published(live, live_blocks);
+    crate::hot::peak::on_published(live, live_blocks);
 }
 
 /// Totals over the whole run so far.

@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use crate::error::Error;
-use crate::format::{self, Snapshot};
-use crate::guard::{self, Entry};
-use crate::timeline::{self, Sample, SampleKind};
+use crate::hot::guard::{self, Entry};
+use crate::lifecycle::timeline::{self, Sample, SampleKind};
+use crate::output::profile_json::{self, Snapshot};
 use crate::{
-    config, fork, os, reach, sampling, shard, site, state, stats, thread, timeline_sampler,
+    config, hot::sampling, hot::shard, hot::site, hot::state, hot::stats, hot::thread,
+    lifecycle::fork, lifecycle::reach, lifecycle::sampler, os,
 };
 
 static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
@@ -20,15 +21,16 @@ static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
 /// The `reason` of the profile written at exit.
 const EXIT: &str = "exit";
 
-/// Installs the exit hook and starts the timeline's sampler, once. Does not allocate
-/// through the tracker.
-pub(crate) fn install_exit_hook() {
-    if !HOOK_INSTALLED.swap(true, Relaxed) {
-        // Keep the marker that tells `cargo memleak` this binary carries the tracker.
-        std::hint::black_box(&crate::MARKER);
-        crate::os::register_exit_hook(at_exit);
-        timeline_sampler::start();
+/// Installs the exit hook, once; returns whether this call installed it. Does not
+/// allocate through the tracker.
+pub(crate) fn install_exit_hook() -> bool {
+    if HOOK_INSTALLED.swap(true, Relaxed) {
+        return false;
     }
+    // Keep the marker that tells `cargo memleak` this binary carries the tracker.
+    std::hint::black_box(&crate::MARKER);
+    crate::os::register_exit_hook(at_exit);
+    true
 }
 
 extern "C" fn at_exit() {
@@ -39,7 +41,7 @@ extern "C" fn at_exit() {
         return;
     }
     // The exit sample is the timeline's last.
-    timeline_sampler::stop();
+    sampler::stop();
     // Read first, before this hook's own frames hide them on the stack.
     let registers = os::frames::callee_saved_registers();
     let stack_marker = 0u8;
@@ -48,7 +50,7 @@ extern "C" fn at_exit() {
         return;
     };
     // A peak the sampler was woken for but had not sampled yet.
-    timeline_sampler::take_pending_peak();
+    sampler::take_pending_peak(sampler::interval_ms() != 0);
     let outcome = std::panic::catch_unwind(|| {
         let Some(path) = config::out_path() else {
             state::stop();
@@ -113,6 +115,7 @@ pub(crate) fn write_on_request(path: &Path) -> Result<(), Error> {
     let Entry::Entered(_guard) = guard::enter() else {
         return Err(Error::reentrant());
     };
+    sampler::take_pending_peak(sampler::interval_ms() != 0);
     write_to(path, "request")
 }
 
@@ -163,7 +166,7 @@ pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
         reachability: None,
         footprint,
         overhead_bytes,
-        timeline: timeline::snapshot(timeline_sampler::interval_ms(), exit),
+        timeline: timeline::snapshot(sampler::interval_ms(), exit),
         modules: os::loaded_modules(),
     }
 }
@@ -173,7 +176,7 @@ fn write_file(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
         fs::create_dir_all(parent)?;
     }
     let mut out = BufWriter::new(fs::File::create(path)?);
-    format::write_profile(&mut out, snapshot)?;
+    profile_json::write_profile(&mut out, snapshot)?;
     out.into_inner()
         .map_err(std::io::IntoInnerError::into_error)?
         .sync_all()

@@ -2,7 +2,7 @@
 //! in a shard's table): a big heap has millions of them, and the tables' pages are most
 //! of the tracker's memory.
 
-use crate::site::Site;
+use crate::hot::site::Site;
 
 /// Thread ids above this share it in records (their blocks keep their site and size).
 const MAX_THREAD: u32 = (1 << 24) - 1;
@@ -67,7 +67,7 @@ mod tests {
     #[test]
     fn fields_round_trip_in_24_bytes() {
         assert_eq!(std::mem::size_of::<Record>(), 24);
-        let site = crate::site::test_site();
+        let site = crate::hot::site::test_site();
         for shift in [0, 3, 4, 12, 20, 63] {
             let record = Record::new(100, site, 7_654_321_000, 42, 1 << shift);
             assert_eq!(record.align(), 1 << shift);

@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::footprint_json::write_footprint_object;
-use crate::timeline::Timeline;
+use crate::lifecycle::timeline::Timeline;
+use crate::output::footprint_json::write_footprint_object;
 
 /// The top-level `"timeline"` member; `null` when there is none.
 pub(crate) fn write_timeline(out: &mut dyn Write, timeline: Option<&Timeline>) -> io::Result<()> {
@@ -47,8 +47,8 @@ pub(crate) fn write_timeline(out: &mut dyn Write, timeline: Option<&Timeline>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::timeline::{Checkpoint, Sample, SampleKind};
     use crate::os::Footprint;
-    use crate::timeline::{Checkpoint, Sample, SampleKind};
 
     fn write(timeline: Option<&Timeline>) -> serde_json::Value {
         let mut out = b"{\"x\":0".to_vec();
