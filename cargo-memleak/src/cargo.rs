@@ -2,16 +2,15 @@
 //! executable taken from the build's JSON messages.
 
 use std::ffi::OsString;
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
-use anyhow::{Context as _, Result, bail, ensure};
-use serde_json::Value;
+use anyhow::{Context as _, Result, bail};
+use cargo_metadata::TargetKind;
 
+use crate::build_messages::{MESSAGE_FORMAT, build_artifacts};
 use crate::env;
-use crate::process::{ProcessBuilder, describe_status};
-use crate::workspace::Selection;
+use crate::process::ProcessBuilder;
+use crate::workspace::{Kind, Selection};
 
 /// Added to the user's compiler flags: frame pointers for the tracker's fast stack walk,
 /// and `cfg(memleak)`, which switches the tracker on in the user's crate.
@@ -137,7 +136,7 @@ pub(crate) fn build_command(
     user: &UserEnv,
 ) -> ProcessBuilder {
     let mut cargo = cargo_with_flags(release, target_dir, tracker_profile, user);
-    cargo.args(["build", "--message-format=json-render-diagnostics"]);
+    cargo.args(["build", MESSAGE_FORMAT]);
     if let Some(package) = &selection.package {
         cargo.args(["--package", package]);
     }
@@ -157,11 +156,7 @@ pub(crate) fn test_command(
     user: &UserEnv,
 ) -> ProcessBuilder {
     let mut cargo = cargo_with_flags(release, target_dir, tracker_profile, user);
-    cargo.args([
-        "test",
-        "--no-run",
-        "--message-format=json-render-diagnostics",
-    ]);
+    cargo.args(["test", "--no-run", MESSAGE_FORMAT]);
     cargo.args(cargo_args);
     cargo
 }
@@ -175,66 +170,32 @@ pub(crate) struct Artifact {
 
 /// Runs the build (its progress and diagnostics go to stderr) and returns the executable.
 pub(crate) fn build(cargo: &ProcessBuilder, selection: &Selection) -> Result<Artifact> {
-    let messages = artifact_messages(cargo, "cargo build")?;
-    pick_artifact(messages.iter().map(String::as_str), selection)
+    let artifacts = build_artifacts(cargo, "cargo build")?;
+    pick_artifact(&artifacts, selection)
 }
 
-/// Runs cargo with `--message-format=json-render-diagnostics` (its progress and
-/// diagnostics go to stderr) and returns its `compiler-artifact` messages. `what` names
-/// the command in the error when it fails.
-pub(crate) fn artifact_messages(cargo: &ProcessBuilder, what: &str) -> Result<Vec<String>> {
-    let mut child = cargo
-        .command()
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("failed to start `{cargo}`"))?;
-    let stdout = child
-        .stdout
-        .take()
-        .context("cargo's stdout was not captured")?;
-    let mut artifacts = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.context("failed to read cargo's messages")?;
-        if line.contains("\"compiler-artifact\"") {
-            artifacts.push(line);
-        }
-    }
-    let status = child.wait().context("failed to wait for cargo")?;
-    ensure!(status.success(), "`{what}` {}", describe_status(status));
-    Ok(artifacts)
-}
-
-/// The executable of the selected target among the build's JSON messages.
-pub(crate) fn pick_artifact<'a>(
-    messages: impl IntoIterator<Item = &'a str>,
+/// The executable of the selected target among the build's artifacts.
+pub(crate) fn pick_artifact(
+    artifacts: &[cargo_metadata::Artifact],
     selection: &Selection,
 ) -> Result<Artifact> {
     let what = format!("{} `{}`", selection.kind.noun(), selection.name);
+    let kind = match selection.kind {
+        Kind::Bin => TargetKind::Bin,
+        Kind::Example => TargetKind::Example,
+    };
     let mut found: Vec<Artifact> = Vec::new();
-    for message in messages {
-        let Ok(message) = serde_json::from_str::<Value>(message) else {
-            continue;
-        };
-        let target = &message["target"];
-        let is_kind = target["kind"]
-            .as_array()
-            .is_some_and(|k| k.iter().any(|k| k == selection.kind.cargo_kind()));
-        if message["reason"] != "compiler-artifact"
-            || target["name"] != selection.name.as_str()
-            || !is_kind
-        {
+    for artifact in artifacts {
+        if artifact.target.name != selection.name || !artifact.target.is_kind(kind.clone()) {
             continue;
         }
-        let executable = message["executable"]
-            .as_str()
+        let executable = artifact
+            .executable
+            .as_ref()
             .with_context(|| format!("{what} is not an executable"))?;
-        let package_id = message["package_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
         found.push(Artifact {
-            executable: executable.into(),
-            package_id,
+            executable: executable.clone().into_std_path_buf(),
+            package_id: artifact.package_id.repr.clone(),
         });
     }
     match found.len() {
@@ -258,11 +219,34 @@ mod tests {
     use super::*;
     use crate::workspace::Kind;
 
-    const LIB: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/examples#memleak-examples@0.1.0","manifest_path":"/w/examples/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"memleak_examples","src_path":"/w/examples/lib.rs","edition":"2024","doc":true,"doctest":true,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":false},"features":[],"filenames":["/t/debug/deps/libmemleak_examples-50b5ca1619f635e1.rlib"],"executable":null,"fresh":false}"#;
-    const LEAKY: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/examples#memleak-examples@0.1.0","manifest_path":"/w/examples/Cargo.toml","target":{"kind":["example"],"crate_types":["bin"],"name":"leaky","src_path":"/w/examples/leaky.rs","edition":"2024","doc":false,"doctest":false,"test":false},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":false},"features":[],"filenames":["/t/debug/examples/leaky"],"executable":"/t/debug/examples/leaky","fresh":false}"#;
-    const BIN_LEAKY: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/app#0.1.0","target":{"kind":["bin"],"crate_types":["bin"],"name":"leaky","src_path":"/w/app/src/main.rs"},"executable":"/t/debug/leaky","fresh":true}"#;
-    const CDYLIB_EXAMPLE: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/app#0.1.0","target":{"kind":["example"],"crate_types":["cdylib"],"name":"plugin","src_path":"/w/app/examples/plugin.rs"},"executable":null,"fresh":true}"#;
-    const FINISHED: &str = r#"{"reason":"build-finished","success":true}"#;
+    use serde_json::json;
+
+    use crate::build_messages::test_artifact;
+
+    fn leaky() -> cargo_metadata::Artifact {
+        test_artifact(&json!({
+            "package_id": "path+file:///w/examples#memleak-examples@0.1.0",
+            "target": {"kind": ["example"], "name": "leaky", "src_path": "/w/examples/leaky.rs"},
+            "executable": "/t/debug/examples/leaky"}))
+    }
+
+    fn bin_leaky() -> cargo_metadata::Artifact {
+        test_artifact(&json!({"target": {"kind": ["bin"], "name": "leaky"},
+                              "executable": "/t/debug/leaky"}))
+    }
+
+    fn lib() -> cargo_metadata::Artifact {
+        test_artifact(
+            &json!({"target": {"kind": ["lib"], "crate_types": ["lib"], "name": "leaky"}}),
+        )
+    }
+
+    fn cdylib_example() -> cargo_metadata::Artifact {
+        test_artifact(
+            &json!({"target": {"kind": ["example"], "crate_types": ["cdylib"],
+                                         "name": "plugin"}}),
+        )
+    }
 
     fn sel(kind: Kind, name: &str) -> Selection {
         Selection {
@@ -274,27 +258,27 @@ mod tests {
 
     #[test]
     fn picks_the_requested_executable() {
-        let lines = [LIB, "not json", BIN_LEAKY, LEAKY, FINISHED];
-        let artifact = pick_artifact(lines, &sel(Kind::Example, "leaky")).unwrap();
+        let artifacts = [lib(), bin_leaky(), leaky()];
+        let artifact = pick_artifact(&artifacts, &sel(Kind::Example, "leaky")).unwrap();
         assert_eq!(artifact.executable, Path::new("/t/debug/examples/leaky"));
         assert_eq!(
             artifact.package_id,
             "path+file:///w/examples#memleak-examples@0.1.0"
         );
-        let bin = pick_artifact(lines, &sel(Kind::Bin, "leaky")).unwrap();
+        let bin = pick_artifact(&artifacts, &sel(Kind::Bin, "leaky")).unwrap();
         assert_eq!(bin.executable, Path::new("/t/debug/leaky"));
     }
 
     #[test]
     fn artifact_errors_name_the_target() {
-        let err = pick_artifact([LIB, FINISHED], &sel(Kind::Example, "leaky")).unwrap_err();
+        let err = pick_artifact(&[lib()], &sel(Kind::Example, "leaky")).unwrap_err();
         assert_eq!(
             err.to_string(),
             "cargo built no executable for example `leaky`"
         );
-        let err = pick_artifact([CDYLIB_EXAMPLE], &sel(Kind::Example, "plugin")).unwrap_err();
+        let err = pick_artifact(&[cdylib_example()], &sel(Kind::Example, "plugin")).unwrap_err();
         assert_eq!(err.to_string(), "example `plugin` is not an executable");
-        let err = pick_artifact([LEAKY, LEAKY], &sel(Kind::Example, "leaky")).unwrap_err();
+        let err = pick_artifact(&[leaky(), leaky()], &sel(Kind::Example, "leaky")).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("cargo built more than one example `leaky`"),
@@ -349,7 +333,7 @@ mod tests {
                 PROFILE,
                 "test",
                 "--no-run",
-                "--message-format=json-render-diagnostics",
+                MESSAGE_FORMAT,
                 "-p",
                 "lt",
                 "--features",
@@ -441,7 +425,7 @@ mod tests {
                 "--config",
                 PROFILE,
                 "build",
-                "--message-format=json-render-diagnostics",
+                MESSAGE_FORMAT,
                 "--package",
                 "ex",
                 "--example",

@@ -81,6 +81,10 @@ pub(crate) struct RunArgs {
     /// Build with the release profile (with line tables and inlined functions' names).
     #[arg(long)]
     pub(crate) release: bool,
+    /// The package's (or workspace's) Cargo.toml [default: found from the current
+    /// directory, as for `cargo run`].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) manifest_path: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) report: ReportOptions,
 

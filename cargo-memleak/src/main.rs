@@ -1,6 +1,7 @@
 //! `cargo memleak`: builds a Rust program with the `memleak` tracker, runs it, and reports its leaks.
 #![forbid(unsafe_code)]
 
+mod build_messages;
 mod cargo;
 mod cli;
 mod env;
@@ -9,6 +10,7 @@ mod process;
 mod report;
 mod run;
 mod settings;
+mod term;
 mod test_cmd;
 mod workspace;
 

@@ -1,9 +1,8 @@
 //! `cargo memleak report`, and the rendering `cargo memleak run` shares with it: loading a
 //! profile, the text report on stdout, and the report files.
 
-use std::fmt::Display;
 use std::fs;
-use std::io::{self, BufWriter, IsTerminal as _, Write as _};
+use std::io::{self, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -13,7 +12,8 @@ use crate::cli::ReportArgs;
 use crate::exit_code::{
     Failure, INTERNAL_ERROR, LEAKS_FOUND, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR, SUCCESS,
 };
-use crate::{env, settings};
+use crate::settings;
+use crate::term::{self, say};
 
 /// `cargo memleak report PROFILE [--json] [--svg OUT]`.
 pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
@@ -55,7 +55,7 @@ pub(crate) fn load(path: &Path) -> Result<Profile, Failure> {
 /// Prints the text report on stdout, in colour on a terminal.
 pub(crate) fn print_text(report: &Report) -> Result<(), Failure> {
     let options = TextOptions {
-        color: stdout_color(),
+        color: term::colour(term::Stream::Stdout),
         show_reachable: settings::get().show_reachable,
         ..TextOptions::default()
     };
@@ -180,19 +180,4 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Failure> {
         .with_context(|| format!("failed to write {}", path.display()))
         .exit_code(SETUP_ERROR)?;
     Ok(path.to_owned())
-}
-
-/// Colour for the report on stdout: CARGO_TERM_COLOR=always|never decides, else a
-/// terminal without NO_COLOR.
-fn stdout_color() -> bool {
-    match env::var(env::CARGO_TERM_COLOR).ok().flatten().as_deref() {
-        Some("always") => true,
-        Some("never") => false,
-        _ => env::var_os(env::NO_COLOR).is_none() && io::stdout().is_terminal(),
-    }
-}
-
-/// A line on stderr; a closed stderr is ignored (unlike `eprintln!`, which panics).
-pub(crate) fn say(line: impl Display) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
 }

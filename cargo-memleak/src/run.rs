@@ -14,7 +14,8 @@ use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
 use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
 use crate::process::{ProcessBuilder, describe_status};
-use crate::report::{self, FILES, say};
+use crate::report::{self, FILES};
+use crate::term::say;
 use crate::workspace::{self, Metadata, Package, Selection};
 use crate::{env, settings};
 
@@ -23,10 +24,16 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
     let cwd = std::env::current_dir()
         .context("failed to read the current directory")
         .exit_code(SETUP_ERROR)?;
-    let meta = workspace::metadata(None)
+    let manifest_path = args.manifest_path.as_deref();
+    let meta = workspace::metadata(manifest_path)
         .context("failed to read the workspace")
         .exit_code(SETUP_ERROR)?;
-    let selection = Selection::resolve(&meta, &cwd, args.package.as_deref(), args.named())
+    // With --manifest-path, the package is chosen where the manifest is, as cargo does.
+    let package_dir = manifest_path
+        .and_then(Path::parent)
+        .map_or_else(|| cwd.clone(), |dir| cwd.join(dir));
+    let package_dir = package_dir.canonicalize().unwrap_or(package_dir);
+    let selection = Selection::resolve(&meta, &package_dir, args.package.as_deref(), args.named())
         .exit_code(SETUP_ERROR)?;
     settings::install(
         args.report.config.as_deref(),
@@ -34,7 +41,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         args.report.show_reachable,
     )?;
     let memleak_dir = meta.target_directory.join("memleak");
-    let artifact = build(&selection, args.release, &memleak_dir.join("build"))?;
+    let artifact = build(
+        &selection,
+        args.release,
+        manifest_path,
+        &memleak_dir.join("build"),
+    )?;
 
     let out_dir = memleak_dir.join(&selection.name);
     let profile = out_dir.join(FILES[0]);
@@ -55,12 +67,20 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
 }
 
 /// Builds the selection into `target_dir` and returns its executable.
-fn build(selection: &Selection, release: bool, target_dir: &Path) -> Result<Artifact, Failure> {
+fn build(
+    selection: &Selection,
+    release: bool,
+    manifest_path: Option<&Path>,
+    target_dir: &Path,
+) -> Result<Artifact, Failure> {
     let user = UserEnv::read().exit_code(SETUP_ERROR)?;
     let tracker_profile = cargo::write_tracker_profile(target_dir)
         .context("failed to write the tracker's build profile")
         .exit_code(SETUP_ERROR)?;
-    let build = cargo::build_command(selection, release, target_dir, &tracker_profile, &user);
+    let mut build = cargo::build_command(selection, release, target_dir, &tracker_profile, &user);
+    if let Some(manifest_path) = manifest_path {
+        build.arg("--manifest-path").arg(manifest_path);
+    }
     say(format_args!("running: {build}"));
     cargo::build(&build, selection)
         .with_context(|| {

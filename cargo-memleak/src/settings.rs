@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use leak_report::{Profile, ProgramInfo, Report, Suppressions};
 
 use crate::exit_code::{Failure, ResultExt as _, SETUP_ERROR};
-use crate::report::say;
+use crate::term::say;
 
 /// The suppression file looked for at the workspace root.
 pub(crate) const CONFIG_FILE: &str = "memleak.toml";

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::{Context as _, Result, bail, ensure};
-use serde_json::Value;
+use cargo_metadata::CrateType;
 
 use crate::cargo::cargo_program;
 use crate::process::{ProcessBuilder, describe_status};
@@ -52,14 +52,6 @@ impl Kind {
         }
     }
 
-    /// The `kind` cargo gives it in metadata and messages.
-    pub(crate) fn cargo_kind(self) -> &'static str {
-        match self {
-            Kind::Bin => "bin",
-            Kind::Example => "example",
-        }
-    }
-
     /// For messages: "binary", "example".
     pub(crate) fn noun(self) -> &'static str {
         match self {
@@ -102,72 +94,49 @@ pub(crate) fn metadata(manifest_path: Option<&Path>) -> Result<Metadata> {
 }
 
 fn parse_metadata(json: &str) -> Result<Metadata> {
-    let root: Value = serde_json::from_str(json)?;
-    let ids = |key: &str| -> Option<Vec<String>> {
-        let ids = root[key].as_array()?.iter().filter_map(Value::as_str);
-        Some(ids.map(str::to_owned).collect())
+    let meta: cargo_metadata::Metadata = serde_json::from_str(json)?;
+    let default_members = if meta.workspace_default_members.is_available() {
+        meta.workspace_default_members.to_vec()
+    } else {
+        meta.workspace_members.clone()
     };
-    let default_members = ids("workspace_default_members")
-        .or_else(|| ids("workspace_members"))
-        .context("missing `workspace_members`")?;
-    let packages = root["packages"].as_array().context("missing `packages`")?;
     Ok(Metadata {
-        target_directory: PathBuf::from(string(&root, "target_directory")?),
-        workspace_root: PathBuf::from(string(&root, "workspace_root")?),
-        packages: packages.iter().map(parse_package).collect::<Result<_>>()?,
-        default_members,
+        target_directory: meta.target_directory.into_std_path_buf(),
+        workspace_root: meta.workspace_root.into_std_path_buf(),
+        packages: meta.packages.iter().map(package).collect(),
+        default_members: default_members.into_iter().map(|id| id.repr).collect(),
     })
 }
 
-fn parse_package(package: &Value) -> Result<Package> {
-    let targets = package["targets"].as_array().context("missing `targets`")?;
+fn package(package: &cargo_metadata::Package) -> Package {
     let mut executables = Vec::new();
     let mut lib_src = None;
-    for target in targets {
-        let has = |key: &str, value: &str| {
-            target[key]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|v| v == value))
-        };
-        if ["lib", "rlib", "dylib"]
-            .iter()
-            .any(|kind| has("kind", kind))
-        {
-            lib_src = Some(string(target, "src_path")?.into());
-            continue;
-        }
-        let kind = if has("kind", "bin") {
+    for target in &package.targets {
+        let kind = if target.is_bin() {
             Kind::Bin
-        } else if has("kind", "example") && has("crate_types", "bin") {
+        } else if target.is_example() && target.crate_types.contains(&CrateType::Bin) {
             Kind::Example
         } else {
+            if target.is_lib() || target.is_rlib() || target.is_dylib() {
+                lib_src = Some(target.src_path.clone().into_std_path_buf());
+            }
             continue;
         };
-        let name = string(target, "name")?.to_owned();
         executables.push(Target {
             kind,
-            name,
-            src_path: string(target, "src_path")?.into(),
+            name: target.name.clone(),
+            src_path: target.src_path.clone().into_std_path_buf(),
         });
     }
-    let dependencies = package["dependencies"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice);
-    Ok(Package {
-        id: string(package, "id")?.to_owned(),
-        name: string(package, "name")?.to_owned(),
-        manifest_path: string(package, "manifest_path")?.into(),
-        default_run: package["default_run"].as_str().map(str::to_owned),
+    Package {
+        id: package.id.repr.clone(),
+        name: package.name.to_string(),
+        manifest_path: package.manifest_path.clone().into_std_path_buf(),
+        default_run: package.default_run.clone(),
         targets: executables,
         lib_src,
-        depends_on_tracker: dependencies.iter().any(|d| d["name"] == "memleak"),
-    })
-}
-
-fn string<'a>(value: &'a Value, key: &str) -> Result<&'a str> {
-    value[key]
-        .as_str()
-        .with_context(|| format!("missing `{key}`"))
+        depends_on_tracker: package.dependencies.iter().any(|d| d.name == "memleak"),
+    }
 }
 
 impl Metadata {
@@ -315,49 +284,87 @@ fn available(packages: &[&Package]) -> String {
 mod tests {
     use super::*;
 
-    const METADATA: &str = r#"{
-      "packages": [
-        {"name": "tool", "id": "path+file:///w/tool#0.1.0", "manifest_path": "/w/tool/Cargo.toml",
-         "default_run": null, "dependencies": [],
-         "targets": [{"kind": ["bin"], "crate_types": ["bin"], "name": "tool", "src_path": "/w/tool/src/main.rs"}]},
-        {"name": "multi", "id": "path+file:///w/multi#0.1.0", "manifest_path": "/w/multi/Cargo.toml",
-         "default_run": null,
-         "dependencies": [{"name": "memleak", "kind": null, "target": "cfg(memleak)"}],
-         "targets": [
-           {"kind": ["lib"], "crate_types": ["lib"], "name": "multi", "src_path": "/w/multi/src/lib.rs"},
-           {"kind": ["bin"], "crate_types": ["bin"], "name": "a", "src_path": "/w/multi/src/bin/a.rs"},
-           {"kind": ["bin"], "crate_types": ["bin"], "name": "b", "src_path": "/w/multi/src/bin/b.rs"},
-           {"kind": ["example"], "crate_types": ["bin"], "name": "leaky", "src_path": "/w/multi/examples/leaky.rs"},
-           {"kind": ["example"], "crate_types": ["cdylib"], "name": "plugin", "src_path": "/w/multi/examples/plugin.rs"},
-           {"kind": ["test"], "crate_types": ["bin"], "name": "it", "src_path": "/w/multi/tests/it.rs"}]},
-        {"name": "runner", "id": "path+file:///w/runner#0.1.0", "manifest_path": "/w/runner/Cargo.toml",
-         "default_run": "b2", "dependencies": [],
-         "targets": [
-           {"kind": ["bin"], "crate_types": ["bin"], "name": "b1", "src_path": "/w/runner/src/b1.rs"},
-           {"kind": ["bin"], "crate_types": ["bin"], "name": "b2", "src_path": "/w/runner/src/b2.rs"}]}
-      ],
-      "workspace_members": ["path+file:///w/tool#0.1.0", "path+file:///w/multi#0.1.0", "path+file:///w/runner#0.1.0"],
-      "workspace_default_members": ["path+file:///w/tool#0.1.0"],
-      "target_directory": "/w/target",
-      "workspace_root": "/w"
-    }"#;
+    /// A target as `cargo metadata` describes it.
+    fn target(kind: &str, crate_type: &str, name: &str, src_path: &str) -> serde_json::Value {
+        serde_json::json!({"kind": [kind], "crate_types": [crate_type], "name": name,
+                           "src_path": src_path, "edition": "2024", "doc": true,
+                           "doctest": false, "test": true})
+    }
+
+    /// A workspace member as `cargo metadata --no-deps` describes it.
+    fn member(
+        name: &str,
+        default_run: Option<&str>,
+        tracker: bool,
+        targets: Vec<serde_json::Value>,
+    ) -> serde_json::Value {
+        let dependencies = if tracker {
+            serde_json::json!([{"name": "memleak", "source": null, "req": "*", "kind": null,
+                                "rename": null, "optional": false, "uses_default_features": true,
+                                "features": [], "target": "cfg(memleak)", "registry": null,
+                                "path": "/w/alloc-tracker"}])
+        } else {
+            serde_json::json!([])
+        };
+        serde_json::json!({
+            "name": name, "version": "0.1.0", "id": format!("path+file:///w/{name}#0.1.0"),
+            "license": null, "license_file": null, "description": null, "source": null,
+            "dependencies": dependencies, "targets": targets, "features": {},
+            "manifest_path": format!("/w/{name}/Cargo.toml"), "metadata": null,
+            "publish": null, "authors": [], "categories": [], "keywords": [], "readme": null,
+            "repository": null, "homepage": null, "documentation": null, "edition": "2024",
+            "links": null, "default_run": default_run, "rust_version": null
+        })
+    }
+
+    fn metadata_json() -> String {
+        let multi = vec![
+            target("lib", "lib", "multi", "/w/multi/src/lib.rs"),
+            target("bin", "bin", "a", "/w/multi/src/bin/a.rs"),
+            target("bin", "bin", "b", "/w/multi/src/bin/b.rs"),
+            target("example", "bin", "leaky", "/w/multi/examples/leaky.rs"),
+            target("example", "cdylib", "plugin", "/w/multi/examples/plugin.rs"),
+            target("test", "bin", "it", "/w/multi/tests/it.rs"),
+        ];
+        let runner = vec![
+            target("bin", "bin", "b1", "/w/runner/src/b1.rs"),
+            target("bin", "bin", "b2", "/w/runner/src/b2.rs"),
+        ];
+        serde_json::json!({
+            "packages": [
+                member("tool", None, false, vec![target("bin", "bin", "tool", "/w/tool/src/main.rs")]),
+                member("multi", None, true, multi),
+                member("runner", Some("b2"), false, runner),
+            ],
+            "workspace_members": ["path+file:///w/tool#0.1.0", "path+file:///w/multi#0.1.0",
+                                  "path+file:///w/runner#0.1.0"],
+            "workspace_default_members": ["path+file:///w/tool#0.1.0"],
+            "resolve": null, "target_directory": "/w/target", "build_directory": "/w/target",
+            "version": 1, "workspace_root": "/w", "metadata": null
+        })
+        .to_string()
+    }
 
     #[test]
     fn metadata_keeps_executables_and_the_tracker_dependency() {
-        let meta = parse_metadata(METADATA).unwrap();
+        let meta = parse_metadata(&metadata_json()).unwrap();
         assert_eq!(meta.target_directory, Path::new("/w/target"));
         assert_eq!(meta.default_members, ["path+file:///w/tool#0.1.0"]);
         let multi = meta.package("path+file:///w/multi#0.1.0").unwrap();
         let names: Vec<&str> = multi.targets.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "leaky"]);
         assert!(multi.depends_on_tracker);
+        assert_eq!(
+            multi.lib_src.as_deref(),
+            Some(Path::new("/w/multi/src/lib.rs"))
+        );
         assert!(!meta.packages[0].depends_on_tracker);
         assert!(parse_metadata("{}").is_err());
     }
 
     #[test]
     fn selection_behaves_like_cargo_run() {
-        let meta = parse_metadata(METADATA).unwrap();
+        let meta = parse_metadata(&metadata_json()).unwrap();
         let resolve =
             |cwd: &str, package, named| Selection::resolve(&meta, Path::new(cwd), package, named);
         let bin = |name: &str, package: &str| Selection {

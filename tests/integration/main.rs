@@ -24,6 +24,7 @@ mod code {
     pub(crate) const SUCCESS: i32 = 0;
     pub(crate) const USAGE_ERROR: i32 = 2;
     pub(crate) const LEAKS_FOUND: i32 = 10;
+    pub(crate) const BUILD_FAILED: i32 = 12;
     pub(crate) const PROFILE_UNREADABLE: i32 = 13;
     pub(crate) const SETUP_ERROR: i32 = 14;
 }

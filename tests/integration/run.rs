@@ -141,3 +141,38 @@ fn mentions_reads_numbers_as_words() {
     assert!(!mentions("leak_box 4096.5", 1));
     assert!(mentions("in 100, then", 100));
 }
+
+/// A package with the tracker's `#[global_allocator]` in both its library and its
+/// binary: rustc's error is passed on, and cargo-memleak says which one to remove.
+#[test]
+fn two_global_allocators_are_explained() {
+    let manifest = "tests/fixtures/two-allocators/Cargo.toml";
+    let output = cargo_memleak(&["run", "--manifest-path", manifest]);
+    output.assert_code(code::BUILD_FAILED);
+    assert!(
+        output
+            .stderr
+            .contains("conflicts with global allocator in: two_allocators"),
+        "rustc's error is not shown\n{output:?}"
+    );
+    assert!(
+        output.stderr.contains(
+            "help: binary `two-allocators` (" // the binary target, then its source
+        ) && output
+            .stderr
+            .contains("keep the library's (it covers the binaries, tests and examples that use the library) and remove the one in"),
+        "no advice\n{output:?}"
+    );
+    assert!(
+        output
+            .stderr
+            .contains("and the crate `two_allocators` both declare a `#[global_allocator]`"),
+        "{output:?}"
+    );
+    assert!(
+        output.stderr.contains("two-allocators/src/main.rs"),
+        "{output:?}"
+    );
+    // Colour codes only on a terminal.
+    assert!(!output.stderr.contains('\u{1b}'), "{output:?}");
+}

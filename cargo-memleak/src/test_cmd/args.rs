@@ -114,7 +114,7 @@ pub(crate) fn split(before: &[OsString], after: &[OsString]) -> Result<Split, Sp
             "--no-run" | "--message-format" | "--target-dir" | "--artifact-dir" => {
                 return Err(SplitError::Usage(format!(
                     "`{option}` cannot be used with `cargo memleak test`, which builds with \
-                     its own (`--no-run --message-format=json-render-diagnostics` into \
+                     its own (`--no-run --message-format=json-diagnostic-rendered-ansi` into \
                      `<target dir>/memleak/build`)"
                 )));
             }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::Value;
+use cargo_metadata::{Artifact, TargetKind};
 
 /// A test executable that `cargo test --no-run` built: a target compiled with `--test`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,39 +21,36 @@ pub(crate) struct TestBinary {
     pub(crate) src_path: PathBuf,
 }
 
-/// The test executables among `cargo test --no-run`'s messages: every `compiler-artifact`
-/// with `profile.test == true` and an `executable`, once each, ordered as cargo runs
-/// them (by package, then library, binaries, tests, benches, examples, then name).
-pub(crate) fn pick_test_binaries<'a>(
-    messages: impl IntoIterator<Item = &'a str>,
-) -> Vec<TestBinary> {
+/// The test executables among `cargo test --no-run`'s artifacts: every one built with
+/// `profile.test` and an `executable`, once each, ordered as cargo runs them (by
+/// package, then library, binaries, tests, benches, examples, then name).
+pub(crate) fn pick_test_binaries(artifacts: &[Artifact]) -> Vec<TestBinary> {
     const ORDER: [&str; 5] = ["lib", "bin", "test", "bench", "example"];
     let mut found: Vec<TestBinary> = Vec::new();
-    for message in messages {
-        let Ok(message) = serde_json::from_str::<Value>(message) else {
+    for artifact in artifacts {
+        let Some(executable) = artifact
+            .executable
+            .as_ref()
+            .filter(|_| artifact.profile.test)
+        else {
             continue;
         };
-        let executable = message["executable"].as_str();
-        if message["reason"] != "compiler-artifact" || message["profile"]["test"] != true {
-            continue;
-        }
-        let Some(executable) = executable else {
-            continue;
-        };
-        let target = &message["target"];
-        let kind = match target["kind"][0].as_str().unwrap_or("lib") {
-            kind @ ("bin" | "test" | "bench" | "example") => kind,
+        let target = &artifact.target;
+        let kind = match target.kind.first() {
+            Some(TargetKind::Bin) => "bin",
+            Some(TargetKind::Test) => "test",
+            Some(TargetKind::Bench) => "bench",
+            Some(TargetKind::Example) => "example",
             _ => "lib",
         };
-        let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
         let binary = TestBinary {
-            executable: executable.into(),
-            package_id: text(&message["package_id"]),
-            manifest_path: text(&message["manifest_path"]).into(),
+            executable: executable.clone().into_std_path_buf(),
+            package_id: artifact.package_id.repr.clone(),
+            manifest_path: artifact.manifest_path.clone().into_std_path_buf(),
             kind: kind.to_owned(),
-            name: text(&target["name"]),
-            package: package_name(&text(&message["package_id"])).to_owned(),
-            src_path: text(&target["src_path"]).into(),
+            name: target.name.clone(),
+            package: package_name(&artifact.package_id.repr).to_owned(),
+            src_path: target.src_path.clone().into_std_path_buf(),
         };
         if !found.iter().any(|b| b.executable == binary.executable) {
             found.push(binary);
@@ -111,28 +108,47 @@ mod tests {
 
     use super::*;
 
-    const LIB: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/lt#0.1.0","target":{"kind":["lib"],"name":"lt"},"profile":{"test":false},"executable":null}"#;
-    const EXAMPLE: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/lt#0.1.0","target":{"kind":["example"],"name":"ex"},"profile":{"test":false},"executable":"/t/debug/examples/ex"}"#;
-    const FINISHED: &str = r#"{"reason":"build-finished","success":true}"#;
-    const LIB_TEST: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/lt#0.1.0","manifest_path":"/w/lt/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"lt","src_path":"/w/lt/src/lib.rs","test":true},"profile":{"test":true},"executable":"/t/debug/deps/lt-1a2b","fresh":false}"#;
-    const IT_TEST: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/lt#0.1.0","manifest_path":"/w/lt/Cargo.toml","target":{"kind":["test"],"crate_types":["bin"],"name":"it","src_path":"/w/lt/tests/it.rs","test":true},"profile":{"test":true},"executable":"/t/debug/deps/it-3c4d","fresh":true}"#;
-    const BIN_TEST: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/lt#0.1.0","manifest_path":"/w/lt/Cargo.toml","target":{"kind":["bin"],"crate_types":["bin"],"name":"lt","src_path":"/w/lt/src/main.rs","test":true},"profile":{"test":true},"executable":"/t/debug/deps/lt-5e6f","fresh":true}"#;
-    const PROC_MACRO_TEST: &str = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/a#0.1.0","manifest_path":"/w/a/Cargo.toml","target":{"kind":["proc-macro"],"crate_types":["proc-macro"],"name":"a","src_path":"/w/a/src/lib.rs"},"profile":{"test":true},"executable":"/t/debug/deps/a-7a8b","fresh":true}"#;
+    use serde_json::json;
+
+    use crate::build_messages::test_artifact;
+
+    /// An artifact of package `lt` (or `a`, for the proc macro) in /w.
+    fn built(kind: &str, crate_type: &str, name: &str, test: bool, exe: Option<&str>) -> Artifact {
+        let package = if kind == "proc-macro" { "a" } else { "lt" };
+        let src = match kind {
+            "test" => format!("/w/{package}/tests/{name}.rs"),
+            "bin" => format!("/w/{package}/src/main.rs"),
+            "example" => format!("/w/{package}/examples/{name}.rs"),
+            _ => format!("/w/{package}/src/lib.rs"),
+        };
+        test_artifact(&json!({
+            "package_id": format!("path+file:///w/{package}#0.1.0"),
+            "manifest_path": format!("/w/{package}/Cargo.toml"),
+            "target": {"kind": [kind], "crate_types": [crate_type], "name": name, "src_path": src},
+            "test": test, "executable": exe}))
+    }
 
     #[test]
     fn test_binaries_are_the_test_profile_executables_in_cargo_order() {
-        let lines = [
-            LIB,
-            EXAMPLE,
-            IT_TEST,
-            "garbage",
-            BIN_TEST,
-            LIB_TEST,
-            IT_TEST,
-            PROC_MACRO_TEST,
-            FINISHED,
+        let lib = built("lib", "lib", "lt", false, None);
+        let example = built("example", "bin", "ex", false, Some("/t/debug/examples/ex"));
+        let it_test = built("test", "bin", "it", true, Some("/t/debug/deps/it-3c4d"));
+        let artifacts = [
+            lib.clone(),
+            example.clone(),
+            it_test.clone(),
+            built("bin", "bin", "lt", true, Some("/t/debug/deps/lt-5e6f")),
+            built("lib", "lib", "lt", true, Some("/t/debug/deps/lt-1a2b")),
+            it_test,
+            built(
+                "proc-macro",
+                "proc-macro",
+                "a",
+                true,
+                Some("/t/debug/deps/a-7a8b"),
+            ),
         ];
-        let binaries = pick_test_binaries(lines);
+        let binaries = pick_test_binaries(&artifacts);
         let names: Vec<(&str, &str, &str)> = binaries
             .iter()
             .map(|b| {
@@ -155,7 +171,7 @@ mod tests {
         assert_eq!(binaries[1].manifest_path, Path::new("/w/lt/Cargo.toml"));
         assert_eq!(binaries[1].src_path, Path::new("/w/lt/src/lib.rs"));
         assert_eq!(binaries[1].package_id, "path+file:///w/lt#0.1.0");
-        assert!(pick_test_binaries([LIB, EXAMPLE, FINISHED]).is_empty());
+        assert!(pick_test_binaries(&[lib, example]).is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::process::Stdio;
 use anyhow::{Context as _, Result, anyhow, bail};
 use leak_report::{Amount, ProgramInfo};
 
+use crate::build_messages::build_artifacts;
 use crate::cargo::{self, UserEnv};
 use crate::cli::{self, TestArgs};
 use crate::exit_code::{
@@ -18,8 +19,9 @@ use crate::exit_code::{
     USAGE_ERROR,
 };
 use crate::process::{ProcessBuilder, describe_status};
-use crate::report::{self, FILES, say};
+use crate::report::{self, FILES};
 use crate::run::{clear_out_dir, out_pattern, tracker_setup, uses_tracker};
+use crate::term::say;
 use crate::workspace::{self, Metadata};
 use crate::{env, settings};
 
@@ -83,10 +85,10 @@ fn build(split: &Split, target_dir: &Path) -> Result<Vec<TestBinary>, Failure> {
         &user,
     );
     say(format_args!("running: {cargo}"));
-    let messages = cargo::artifact_messages(&cargo, "cargo test --no-run")
+    let artifacts = build_artifacts(&cargo, "cargo test --no-run")
         .context("failed to build the tests")
         .exit_code(BUILD_FAILED)?;
-    let binaries = binary::pick_test_binaries(messages.iter().map(String::as_str));
+    let binaries = binary::pick_test_binaries(&artifacts);
     if binaries.is_empty() {
         return Err(Failure::new(
             SETUP_ERROR,
