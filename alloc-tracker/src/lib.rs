@@ -89,7 +89,7 @@ use hot::{guard, shard, site, stats};
 use lifecycle::{exit, start};
 
 pub use hot::stats::{PEAK_SLACK_BYTES, Stats};
-pub use output::profile_json::{FORMAT as PROFILE_FORMAT, VERSION as PROFILE_VERSION};
+pub use memleak_format::{FORMAT as PROFILE_FORMAT, VERSION as PROFILE_VERSION};
 
 /// Embedded in every binary that uses the tracker, so `cargo memleak` can tell a target
 /// that does not from one that crashed before writing its profile.

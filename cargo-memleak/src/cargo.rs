@@ -30,6 +30,7 @@ pub(crate) const TRACKER_PACKAGES: &[&str] = &[
     "libc",
     "lock_api",
     "mach2",
+    "memleak-format",
     "parking_lot",
     "parking_lot_core",
     "redox_syscall",

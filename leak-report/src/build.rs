@@ -11,6 +11,7 @@ use crate::kinds::{Fate, decide};
 use crate::memory::Memory;
 use crate::profile::{LiveBlock, Profile};
 use crate::report::Report;
+use crate::sampling::estimate;
 use crate::stack::{SiteStack, analyse_site};
 use crate::summary::{leaks_by_thread, summary_of};
 use crate::suppress::Suppressions;
@@ -41,7 +42,7 @@ impl Report {
         // Under sampling each recorded block stands for several.
         let sampling = profile.sampling();
         let weigh = |block: &LiveBlock| match sampling {
-            Some(sampling) => sampling.estimate(block.size, block.addr),
+            Some(sampling) => estimate(block.size, block.addr, sampling.mean_bytes),
             None => Amount::new(block.size, 1),
         };
         // Neighbouring blocks often share a site: remember the last lookup.

@@ -189,10 +189,9 @@ mod tests {
     fn optional_fields_default() {
         let profile = edited(|value| {
             let object = value.as_object_mut().unwrap();
-            for key in ["pid", "reason", "elapsed_ns", "threads"] {
+            for key in ["reason", "threads"] {
                 object.remove(key);
             }
-            value["totals"].as_object_mut().unwrap().remove("reallocs");
             value["frames"][0]
                 .as_object_mut()
                 .unwrap()
@@ -203,6 +202,45 @@ mod tests {
         assert_eq!(profile.reason(), None);
         assert!(profile.threads().is_empty());
         assert!(profile.frames()[0].symbols.is_empty());
+    }
+
+    /// A counter the tracker always writes is required: read as 0 when missing, a
+    /// misspelled key would pass unnoticed.
+    #[test]
+    fn counters_are_required_and_a_missing_one_is_named() {
+        type Edit = fn(&mut Value);
+        let cases: [(Edit, &str); 5] = [
+            (|v| drop(v.as_object_mut().unwrap().remove("pid")), "pid"),
+            (
+                |v| drop(v.as_object_mut().unwrap().remove("elapsed_ns")),
+                "elapsed_ns",
+            ),
+            (
+                |v| drop(v["totals"].as_object_mut().unwrap().remove("reallocs")),
+                "totals.reallocs",
+            ),
+            (
+                |v| {
+                    drop(
+                        v["sites"][2]
+                            .as_object_mut()
+                            .unwrap()
+                            .remove("freed_blocks"),
+                    )
+                },
+                "sites[2].freed_blocks",
+            ),
+            (
+                |v| drop(v["live"][1].as_object_mut().unwrap().remove("birth_ns")),
+                "live[1].birth_ns",
+            ),
+        ];
+        for (edit, field) in cases {
+            match edited(edit) {
+                Err(Error::MissingField { field: named, .. }) => assert_eq!(named, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
     }
 
     #[test]
@@ -358,7 +396,7 @@ mod tests {
         ));
         assert!(error.to_string().contains("upgrade cargo-memleak"));
         // Version 1 without the body: the first missing field is named.
-        assert!(matches!(with("1"), Err(Error::MissingField { field, .. }) if field == "exe"));
+        assert!(matches!(with("1"), Err(Error::MissingField { field, .. }) if field == "pid"));
         let no_version = parse(br#"{"format": "memleak-profile"}"#);
         assert!(matches!(no_version, Err(Error::MissingField { field, .. }) if field == "version"));
     }

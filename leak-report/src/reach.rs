@@ -138,12 +138,17 @@ mod tests {
         .unwrap();
         assert!(profile.reachability().is_none());
         let profile = edited(|value| {
-            value["reachability"] = json!({"scanned": false});
+            value["reachability"] = json!({"scanned": false, "scan_ns": 0, "root_bytes": 0,
+                                           "bytes_scanned": 0, "threads": 0});
             strip(value);
         })
         .unwrap();
         assert!(profile.reachability().is_none());
-        let profile = edited(|value| value["reachability"] = json!({})).unwrap();
+        let profile = edited(|value| {
+            value["reachability"] =
+                json!({"scan_ns": 0, "root_bytes": 0, "bytes_scanned": 0, "threads": 0});
+        })
+        .unwrap();
         let scan = profile.reachability().unwrap();
         assert!(scan.scanned && scan.complete, "both default to true");
     }

@@ -1,50 +1,20 @@
 //! Profiles recorded with `MEMLEAK_SAMPLE_BYTES`: only a sample of the allocations was
 //! recorded, each with probability `p = 1 - exp(-size / mean)`, so each recorded block
 //! stands for `size / p` bytes and `1 / p` blocks. The same weights as the tracker's
-//! (`alloc-tracker/src/sampling.rs`), so a report's sums over live blocks agree with the
+//! (one formula, in `memleak_format`), so a report's sums over live blocks agree with the
 //! profile's site counters.
 
-use serde::{Deserialize, Serialize};
+pub use memleak_format::Sampling;
 
 use crate::analysis::Amount;
 
-/// How the profile's allocations were sampled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sampling {
-    /// The mean number of bytes between two recorded allocations.
-    pub mean_bytes: u64,
-}
-
-impl Sampling {
-    /// What one recorded live block of `size` bytes at `address` stands for.
-    #[must_use]
-    pub fn estimate(&self, size: u64, address: u64) -> Amount {
-        estimate(size, address, self.mean_bytes)
-    }
-}
-
 /// The bytes and blocks one recorded block stands for: itself when `mean` is 0 (every
-/// allocation recorded), else `size / p` bytes and `1 / p` blocks, the latter rounded up
-/// or down by a hash of the address with the probability that keeps it unbiased.
+/// allocation recorded), else the format's weight (`memleak_format::weight`), the very
+/// numbers the tracker added to its counters.
 #[must_use]
 pub fn estimate(size: u64, address: u64, mean: u64) -> Amount {
-    if mean == 0 {
-        return Amount::new(size, 1);
-    }
-    let probability = -(-(size as f64) / mean as f64).exp_m1();
-    if probability <= 0.0 {
-        return Amount::new(size, 1);
-    }
-    let blocks = 1.0 / probability;
-    let whole = blocks.floor();
-    let unit =
-        ((address >> 3).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64 / (1u64 << 53) as f64;
-    let blocks = if unit < blocks - whole {
-        whole + 1.0
-    } else {
-        whole
-    };
-    Amount::new((size as f64 / probability).round() as u64, blocks as u64)
+    let (bytes, blocks) = memleak_format::weight(size, address, mean);
+    Amount::new(bytes, blocks)
 }
 
 #[cfg(test)]

@@ -7,6 +7,10 @@ use serde_json::{Value, json};
 use crate::load::parse_profile;
 use crate::profile::Profile;
 
+#[path = "../tests/common/complete.rs"]
+mod complete;
+pub(crate) use complete::complete;
+
 /// The hand-written fixture shared with the integration tests: two leak sites (one of
 /// them split over two profile sites with the same trimmed stack), stdout's buffer and
 /// the main thread's handle (runtime), and a site with nothing live.
@@ -75,7 +79,8 @@ pub(crate) fn profile(sites: &[(&[&str], &[u64])]) -> Profile {
         .iter()
         .flat_map(|(_, sizes)| sizes.iter())
         .fold(0_u64, |sum, size| sum.saturating_add(*size));
-    let document = document(&stacks, live, total);
+    let mut document = document(&stacks, live, total);
+    complete(&mut document);
     parse_profile(Path::new("/built.json"), document.to_string().as_bytes())
         .expect("built profile loads")
 }
@@ -146,6 +151,7 @@ pub(crate) fn scanned_json(sites: &[&[&str]], blocks: &[ScanBlock<'_>]) -> Value
     let mut document = document(sites, live, total);
     document["reachability"] = json!({"scanned": true, "scan_ns": 1000, "root_bytes": 4096,
                                       "bytes_scanned": total, "threads": 1, "complete": true});
+    complete(&mut document);
     document
 }
 

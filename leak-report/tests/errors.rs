@@ -213,7 +213,8 @@ fn duplicate_site_id() {
 #[test]
 fn bad_reachability_fields() {
     let mut value: serde_json::Value = serde_json::from_str(LEAKY).unwrap();
-    value["reachability"] = serde_json::json!({"scanned": true, "complete": true});
+    value["reachability"] = serde_json::json!({"scanned": true, "scan_ns": 0, "root_bytes": 0,
+                                             "bytes_scanned": 0, "threads": 0, "complete": true});
     let blocks = value["live"].as_array_mut().unwrap();
     for block in blocks.iter_mut() {
         block["reachable"] = serde_json::json!(false);

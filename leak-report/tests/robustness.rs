@@ -1,6 +1,9 @@
 //! Loading never panics and building a report from what loads never panics either:
 //! every truncation of the fixture, and random corruptions of it.
 
+#[path = "common/complete.rs"]
+mod complete;
+
 use std::io;
 use std::path::Path;
 
@@ -94,13 +97,14 @@ fn random_scans_conserve_bytes() {
         let sites: Vec<_> = (0..4)
             .map(|id| serde_json::json!({"id": id, "frames": [id]}))
             .collect();
-        let document = serde_json::json!({
+        let mut document = serde_json::json!({
             "format": "memleak-profile", "version": 1, "exe": "/p", "args": [],
             "totals": {"allocated_bytes": 0, "allocated_blocks": 0,
                        "peak_live_bytes": 0, "peak_live_blocks": 0},
             "frames": frames, "sites": sites, "live": live,
             "reachability": {"complete": next(2) == 0},
         });
+        complete::complete(&mut document);
         let profile = parse(document.to_string().as_bytes()).unwrap();
         let kinds = [
             "",

@@ -2,6 +2,9 @@
 //! (and what is not growth), the layers at the peak, the text sections, report.json's
 //! `growth`, `timeline` and `layers`, and the two SVGs.
 
+#[path = "common/complete.rs"]
+mod complete;
+
 use std::path::Path;
 
 use leak_report::{ProgramInfo, Report, TextOptions, parse_profile};
@@ -131,7 +134,7 @@ fn app() -> Value {
         json!({"t_ns": 2_000_000_000_u64, "kind": "exit", "live_bytes": heap,
         "live_blocks": 21, "overhead_bytes": 64 * K, "footprint": exit_footprint}),
     );
-    json!({
+    let mut document = json!({
         "format": "memleak-profile", "version": 1, "reason": "exit",
         "exe": "/app/target/debug/app", "args": ["/app/target/debug/app"],
         "elapsed_ns": 2_000_000_000_u64,
@@ -142,7 +145,9 @@ fn app() -> Value {
         "reachability": {"scanned": true, "complete": true},
         "footprint": exit_footprint,
         "timeline": {"interval_ms": 100, "samples": samples, "checkpoints": checkpoints},
-    })
+    });
+    complete::complete(&mut document);
+    document
 }
 
 fn report(value: &Value) -> Report {

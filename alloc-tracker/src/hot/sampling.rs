@@ -204,33 +204,17 @@ impl Weight {
         Self::sampled(size, address, mean)
     }
 
+    /// The format's one formula (`memleak_format::weight`), which readers use too.
     #[cold]
     fn sampled(size: u64, address: usize, mean: u64) -> Self {
-        let probability = probability(size, mean);
-        if probability <= 0.0 {
-            return Self {
-                bytes: size,
-                blocks: 1,
-            };
-        }
-        let blocks = 1.0 / probability;
-        let whole = blocks.floor();
-        let unit = ((address as u64 >> 3).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64
-            / (1u64 << 53) as f64;
-        let blocks = if unit < blocks - whole {
-            whole + 1.0
-        } else {
-            whole
-        };
-        Self {
-            bytes: (size as f64 / probability).round() as u64,
-            blocks: blocks as u64,
-        }
+        let (bytes, blocks) = memleak_format::weight(size, address as u64, mean);
+        Self { bytes, blocks }
     }
 }
 
 /// The probability that a block of `size` bytes is recorded, samples every `mean` bytes.
-pub(crate) fn probability(size: u64, mean: u64) -> f64 {
+#[cfg(test)]
+fn probability(size: u64, mean: u64) -> f64 {
     if mean == 0 {
         return 1.0;
     }

@@ -20,27 +20,8 @@ pub(crate) const CAPACITY: usize = 256;
 /// Sites per checkpoint at most: the largest by live bytes.
 pub(crate) const CHECKPOINT_SITES: usize = 4096;
 
-/// Why a sample was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SampleKind {
-    /// By the sampler thread, every interval.
-    Interval,
-    /// When the tracked heap reached a new high.
-    Peak,
-    /// When the exit profile was written.
-    Exit,
-}
-
-impl SampleKind {
-    /// The name written in profiles.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Interval => "interval",
-            Self::Peak => "peak",
-            Self::Exit => "exit",
-        }
-    }
-}
+/// Why a sample was taken: the format's own kinds (never `Other`).
+pub(crate) use memleak_format::SampleKind;
 
 /// One moment of the run. Plain data: storing one allocates nothing.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,5 @@
-//! The profile writer (`docs/profile-format.md`): plain data in, JSON out, streamed.
+//! The profile writer: the tracker's snapshot, as the profile format's types
+//! (`memleak_format`), through the format's own streaming writer.
 
-pub(crate) mod footprint_json;
-pub(crate) mod json_text;
+pub(crate) mod convert;
 pub(crate) mod profile_json;
-pub(crate) mod timeline_json;

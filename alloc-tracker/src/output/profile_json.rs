@@ -1,9 +1,10 @@
-//! The versioned on-disk profile (see `docs/profile-format.md`), streamed as JSON so a
-//! million live blocks never become a million JSON values in memory.
+//! The profile of a snapshot (`docs/profile-format.md`), written through the format's one
+//! writer (`memleak_format`), streamed so a million live blocks never sit in memory as JSON.
 
 use std::io::{self, Write};
 
 use hashbrown::HashMap;
+use memleak_format::{self as format, write::ProfileWriter};
 
 use crate::hot::record::Record;
 use crate::hot::sampling;
@@ -14,15 +15,7 @@ use crate::lifecycle::reach::Reachability;
 use crate::lifecycle::timeline::Timeline;
 use crate::os::Footprint;
 use crate::os::module::Module;
-use crate::output::footprint_json::write_footprint;
-use crate::output::json_text::{write_opt_str, write_str};
-use crate::output::timeline_json::write_timeline;
-
-/// The `format` field.
-pub const FORMAT: &str = "memleak-profile";
-/// The `version` field written by this build. Version 2: frames are raw addresses, and
-/// `modules` says how to symbolize them.
-pub const VERSION: u32 = 2;
+use crate::output::convert;
 
 /// Everything a profile holds, gathered before any of it is written.
 #[derive(Debug)]
@@ -73,209 +66,109 @@ impl FrameTable {
     }
 }
 
-/// Writes the whole profile. Frames stay addresses: the reader symbolizes them.
+/// Writes the whole profile through the format's one writer.
 pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Result<()> {
     let table = FrameTable::build(&snapshot.sites);
-    write!(
-        out,
-        "{{\"format\":\"{FORMAT}\",\"version\":{VERSION},\"pid\":{}",
-        std::process::id()
-    )?;
-    let exe = std::env::current_exe()
-        .map(|path| path.display().to_string())
-        .unwrap_or_default();
-    out.write_all(b",\"exe\":")?;
-    write_str(out, &exe)?;
-    out.write_all(b",\"args\":[")?;
-    for (i, arg) in std::env::args_os().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        write_str(out, &arg.to_string_lossy())?;
-    }
-    out.write_all(b"],\"reason\":")?;
-    write_str(out, snapshot.reason)?;
-    write!(out, ",\"elapsed_ns\":{}", snapshot.elapsed_ns)?;
-    write_sampling(out, sampling::mean_bytes())?;
-    write_totals(out, &snapshot.stats, snapshot.overhead_bytes)?;
-    write_footprint(out, &snapshot.footprint)?;
-    write_timeline(out, snapshot.timeline.as_ref())?;
-    write_threads(out, &snapshot.threads)?;
-    write_modules(out, &snapshot.modules)?;
-    write_frames(out, &table.addresses)?;
-    write_sites(out, &snapshot.sites, &table.stacks)?;
-    write_reachability(out, snapshot.reachability.as_ref())?;
-    write_live(out, &snapshot.live, snapshot.reachability.as_ref())?;
-    out.write_all(b"}\n")
-}
-
-/// `"sampling":{"mean_bytes":N}` when only a sample of the allocations was recorded
-/// (counters are then estimates), `null` when every one was.
-fn write_sampling(out: &mut dyn Write, mean_bytes: u64) -> io::Result<()> {
-    if mean_bytes == 0 {
-        return out.write_all(b",\"sampling\":null");
-    }
-    write!(out, ",\"sampling\":{{\"mean_bytes\":{mean_bytes}}}")
-}
-
-fn write_totals(out: &mut dyn Write, s: &Stats, overhead_bytes: u64) -> io::Result<()> {
-    write!(
-        out,
-        ",\n\"totals\":{{\"allocated_bytes\":{},\"allocated_blocks\":{},\"freed_bytes\":{},\"freed_blocks\":{},\
-         \"reallocs\":{},\"live_bytes\":{},\"live_blocks\":{},\"peak_live_bytes\":{},\"peak_live_blocks\":{},\
-         \"unknown_frees\":{},\"untracked_allocs\":{},\"overhead_allocs\":{},\"overhead_bytes\":{},\"unwinder_fallbacks\":{}}}",
-        s.allocated_bytes,
-        s.allocated_blocks,
-        s.freed_bytes,
-        s.freed_blocks,
-        s.reallocs,
-        s.live_bytes,
-        s.live_blocks,
-        s.peak_live_bytes,
-        s.peak_live_blocks,
-        s.unknown_frees,
-        s.untracked_allocs,
-        s.overhead_allocs,
-        overhead_bytes,
-        s.unwinder_fallbacks,
-    )
-}
-
-/// `"footprint"`: every value `null` when unknown (see `docs/profile-format.md`).
-fn write_threads(out: &mut dyn Write, threads: &[ThreadInfo]) -> io::Result<()> {
-    out.write_all(b",\n\"threads\":[")?;
-    for (i, thread) in threads.iter().enumerate() {
-        let separator = if i > 0 { "," } else { "" };
-        write!(out, "{separator}{{\"id\":{},\"name\":", thread.id)?;
-        write_opt_str(out, thread.name.as_deref())?;
-        out.write_all(b"}")?;
-    }
-    out.write_all(b"]")
-}
-
-/// `"modules"`: each loaded object's path, bias, build id (lowercase hex, `null` when it
-/// has none) and executable segments as `[start, end, file_offset]`.
-fn write_modules(out: &mut dyn Write, modules: &[Module]) -> io::Result<()> {
-    out.write_all(b",\n\"modules\":[")?;
-    for (i, module) in modules.iter().enumerate() {
-        out.write_all(if i > 0 {
-            b",\n{\"path\":"
-        } else {
-            b"\n{\"path\":"
-        })?;
-        write_str(out, &module.path)?;
-        write!(out, ",\"bias\":{},\"build_id\":", module.bias)?;
-        if module.build_id.is_empty() {
-            out.write_all(b"null")?;
-        } else {
-            out.write_all(b"\"")?;
-            for byte in &module.build_id {
-                write!(out, "{byte:02x}")?;
-            }
-            out.write_all(b"\"")?;
-        }
-        out.write_all(b",\"segments\":[")?;
-        for (j, segment) in module.segments.iter().enumerate() {
-            write!(
-                out,
-                "{}[{},{},{}]",
-                if j > 0 { "," } else { "" },
-                segment.start,
-                segment.end,
-                segment.file_offset
-            )?;
-        }
-        out.write_all(b"]}")?;
-    }
-    out.write_all(b"]")
-}
-
-fn write_frames(out: &mut dyn Write, addresses: &[usize]) -> io::Result<()> {
-    out.write_all(b",\n\"frames\":[")?;
-    for (i, address) in addresses.iter().enumerate() {
-        let separator = if i > 0 { ",\n" } else { "\n" };
-        write!(out, "{separator}{{\"ip\":{address}}}")?;
-    }
-    out.write_all(b"]")
-}
-
-fn write_sites(
-    out: &mut dyn Write,
-    sites: &[&'static Site],
-    stacks: &[Vec<usize>],
-) -> io::Result<()> {
-    out.write_all(b",\n\"sites\":[")?;
-    for (i, (site, stack)) in sites.iter().zip(stacks).enumerate() {
-        let separator = if i > 0 { ",\n" } else { "\n" };
-        write!(out, "{separator}{{\"id\":{},\"frames\":[", site.id())?;
-        for (j, index) in stack.iter().enumerate() {
-            write!(out, "{}{index}", if j > 0 { "," } else { "" })?;
-        }
-        let c = site.counts();
-        write!(
-            out,
-            "],\"allocated_bytes\":{},\"allocated_blocks\":{},\"freed_blocks\":{},\"live_bytes\":{},\
-             \"live_blocks\":{},\"peak_live_bytes\":{},\"reallocs\":{}}}",
-            c.allocated_bytes,
-            c.allocated_blocks,
-            c.freed_blocks,
-            c.live_bytes,
-            c.live_blocks,
-            c.peak_live_bytes,
-            c.reallocs
-        )?;
-    }
-    out.write_all(b"]")
-}
-
-fn write_reachability(out: &mut dyn Write, found: Option<&Reachability>) -> io::Result<()> {
-    let Some(found) = found else {
-        return Ok(());
+    let head = format::Head {
+        pid: u64::from(std::process::id()),
+        exe: std::env::current_exe()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default(),
+        args: std::env::args_os()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect(),
+        reason: snapshot.reason.to_owned(),
+        elapsed_ns: snapshot.elapsed_ns,
     };
-    write!(
-        out,
-        ",\n\"reachability\":{{\"scanned\":true,\"scan_ns\":{},\"root_bytes\":{},\"bytes_scanned\":{},\"threads\":{},\"complete\":{}}}",
-        found.scan_ns, found.root_bytes, found.bytes_scanned, found.threads, found.complete
-    )
+    let mut writer = ProfileWriter::start(out, &head)?;
+    let mean_bytes = sampling::mean_bytes();
+    writer.sampling((mean_bytes != 0).then_some(format::Sampling { mean_bytes }))?;
+    writer.totals(&totals(&snapshot.stats, snapshot.overhead_bytes))?;
+    writer.footprint(&convert::footprint(&snapshot.footprint))?;
+    writer.timeline(snapshot.timeline.as_ref().map(convert::timeline).as_ref())?;
+    let threads: Vec<format::Thread> = snapshot.threads.iter().map(convert::thread).collect();
+    writer.threads(&threads)?;
+    let modules: Vec<format::Module> = snapshot.modules.iter().map(convert::module).collect();
+    writer.modules(&modules)?;
+    writer.frames(table.addresses.iter().map(|&address| address as u64))?;
+    writer.sites(
+        snapshot
+            .sites
+            .iter()
+            .zip(&table.stacks)
+            .map(|(site, stack)| {
+                let c = site.counts();
+                format::Site {
+                    id: u64::from(site.id()),
+                    frames: stack.iter().map(|&index| index as u64).collect(),
+                    allocated_bytes: c.allocated_bytes,
+                    allocated_blocks: c.allocated_blocks,
+                    freed_blocks: c.freed_blocks,
+                    live_bytes: c.live_bytes,
+                    live_blocks: c.live_blocks,
+                    peak_live_bytes: c.peak_live_bytes,
+                    reallocs: c.reallocs,
+                }
+            }),
+    )?;
+    let found = snapshot.reachability.as_ref();
+    writer.reachability(found.map(scan_summary).as_ref())?;
+    writer.live(
+        snapshot
+            .live
+            .iter()
+            .enumerate()
+            .map(|(i, (address, record))| {
+                let reachable = found.map(|found| found.reachable.get(i).copied().unwrap_or(true));
+                let refs = match (found, reachable) {
+                    (Some(found), Some(false)) => found.refs.get(i).map_or_else(Vec::new, |refs| {
+                        refs.iter().map(|&r| u64::from(r)).collect()
+                    }),
+                    _ => Vec::new(),
+                };
+                format::LiveBlock {
+                    addr: *address as u64,
+                    size: record.size,
+                    align: record.align(),
+                    site: u64::from(record.site.id()),
+                    birth_ns: record.birth_ns(),
+                    thread: u64::from(record.thread()),
+                    reachable,
+                    refs,
+                }
+            }),
+    )?;
+    writer.finish()
 }
 
-fn write_live(
-    out: &mut dyn Write,
-    live: &[(usize, Record)],
-    found: Option<&Reachability>,
-) -> io::Result<()> {
-    out.write_all(b",\n\"live\":[")?;
-    for (i, (address, record)) in live.iter().enumerate() {
-        let separator = if i > 0 { ",\n" } else { "\n" };
-        write!(
-            out,
-            "{separator}{{\"addr\":{address},\"size\":{},\"align\":{},\"site\":{},\"birth_ns\":{},\"thread\":{}",
-            record.size,
-            record.align(),
-            record.site.id(),
-            record.birth_ns(),
-            record.thread()
-        )?;
-        if let Some(found) = found {
-            let reachable = found.reachable.get(i).copied().unwrap_or(true);
-            write!(out, ",\"reachable\":{reachable}")?;
-            if !reachable {
-                out.write_all(b",\"refs\":[")?;
-                for (j, target) in found
-                    .refs
-                    .get(i)
-                    .map_or(&[][..], Vec::as_slice)
-                    .iter()
-                    .enumerate()
-                {
-                    write!(out, "{}{target}", if j > 0 { "," } else { "" })?;
-                }
-                out.write_all(b"]")?;
-            }
-        }
-        out.write_all(b"}")?;
+fn totals(s: &Stats, overhead_bytes: u64) -> format::Totals {
+    format::Totals {
+        allocated_bytes: s.allocated_bytes,
+        allocated_blocks: s.allocated_blocks,
+        freed_bytes: s.freed_bytes,
+        freed_blocks: s.freed_blocks,
+        reallocs: s.reallocs,
+        live_bytes: s.live_bytes,
+        live_blocks: s.live_blocks,
+        peak_live_bytes: s.peak_live_bytes,
+        peak_live_blocks: s.peak_live_blocks,
+        unknown_frees: s.unknown_frees,
+        untracked_allocs: s.untracked_allocs,
+        overhead_allocs: s.overhead_allocs,
+        overhead_bytes: Some(overhead_bytes),
+        unwinder_fallbacks: Some(s.unwinder_fallbacks),
     }
-    out.write_all(b"]")
+}
+
+fn scan_summary(found: &Reachability) -> format::Reachability {
+    format::Reachability {
+        scanned: true,
+        scan_ns: found.scan_ns,
+        root_bytes: found.root_bytes,
+        bytes_scanned: found.bytes_scanned,
+        threads: u64::from(found.threads),
+        complete: found.complete,
+    }
 }
 
 #[cfg(test)]
@@ -314,8 +207,8 @@ mod tests {
         let mut out = Vec::new();
         write_profile(&mut out, &snapshot).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(value["format"], FORMAT);
-        assert_eq!(value["version"], VERSION);
+        assert_eq!(value["format"], format::FORMAT);
+        assert_eq!(value["version"], format::VERSION);
         assert_eq!(value["threads"][0]["name"], "main");
         assert_eq!(value["totals"]["live_bytes"], 0);
         assert_eq!(value["totals"]["overhead_bytes"], 12);

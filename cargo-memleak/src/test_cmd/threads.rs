@@ -80,21 +80,32 @@ mod tests {
             })
             .collect();
         let sites: Vec<String> = (0..blocks.len())
-            .map(|i| format!(r#"{{"id": {i}, "frames": [{i}]}}"#))
+            .map(|i| {
+                format!(
+                    r#"{{"id": {i}, "frames": [{i}], "allocated_bytes": 0, "allocated_blocks": 0,
+                        "freed_blocks": 0, "live_bytes": 0, "live_blocks": 0,
+                        "peak_live_bytes": 0, "reallocs": 0}}"#
+                )
+            })
             .collect();
         let live: Vec<String> = blocks
             .iter()
             .enumerate()
             .map(|(i, (size, thread))| {
                 format!(
-                    r#"{{"addr": {}, "size": {size}, "site": {i}, "thread": {thread}}}"#,
+                    r#"{{"addr": {}, "size": {size}, "align": 8, "site": {i}, "birth_ns": 0,
+                        "thread": {thread}}}"#,
                     4096 * (i + 1)
                 )
             })
             .collect();
         format!(
-            r#"{{"format": "memleak-profile", "version": 1, "exe": "/t/app", "args": ["/t/app"],
-                "totals": {{"allocated_bytes": 0, "allocated_blocks": 0, "peak_live_bytes": 0, "peak_live_blocks": 0}},
+            r#"{{"format": "memleak-profile", "version": 1, "pid": 1, "exe": "/t/app",
+                "args": ["/t/app"], "elapsed_ns": 0,
+                "totals": {{"allocated_bytes": 0, "allocated_blocks": 0, "freed_bytes": 0,
+                            "freed_blocks": 0, "reallocs": 0, "live_bytes": 0, "live_blocks": 0,
+                            "peak_live_bytes": 0, "peak_live_blocks": 0, "unknown_frees": 0,
+                            "untracked_allocs": 0, "overhead_allocs": 0}},
                 "threads": [{{"id": 0, "name": "main"}}, {{"id": 1, "name": "tests::a"}},
                             {{"id": 2, "name": "tests::a"}}, {{"id": 3, "name": null}}],
                 "frames": [{}], "sites": [{}], "live": [{}]}}"#,

@@ -1,56 +1,7 @@
 //! The profile's `modules`: the loaded objects of the tracked process, and which one an
 //! address falls in.
 
-use serde::Deserialize;
-
-/// A loaded object (the executable, a shared library) as the loader placed it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[non_exhaustive]
-pub struct Module {
-    /// The file it was loaded from.
-    pub path: String,
-    /// Added to an address of the file to give the address in the process.
-    pub bias: u64,
-    /// The build id (ELF `NT_GNU_BUILD_ID`, Mach-O `LC_UUID`) in lowercase hex; `None` when
-    /// the file has none.
-    #[serde(default)]
-    pub build_id: Option<String>,
-    /// Its executable segments in the process.
-    pub segments: Vec<Segment>,
-}
-
-/// An executable segment: `[start, end)` in the process, and its offset in the file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(from = "[u64; 3]")]
-#[non_exhaustive]
-pub struct Segment {
-    /// First address.
-    pub start: u64,
-    /// One past the last address.
-    pub end: u64,
-    /// Where the segment starts in the file.
-    pub file_offset: u64,
-}
-
-impl From<[u64; 3]> for Segment {
-    fn from([start, end, file_offset]: [u64; 3]) -> Self {
-        Self {
-            start,
-            end,
-            file_offset,
-        }
-    }
-}
-
-impl Module {
-    /// Whether the code at `address` is this module's.
-    #[must_use]
-    pub fn contains(&self, address: u64) -> bool {
-        self.segments
-            .iter()
-            .any(|segment| (segment.start..segment.end).contains(&address))
-    }
-}
+pub use memleak_format::{Module, Segment};
 
 /// Index into `modules` of the module whose code holds `address`.
 pub(crate) fn module_of(modules: &[Module], address: u64) -> Option<usize> {

@@ -164,7 +164,7 @@ mod tests {
 
     /// A version 2 profile with one site whose one frame is `ip`, in `module`.
     fn profile(module: &Value, ip: u64) -> Result<crate::Profile, Error> {
-        let document = json!({
+        let mut document = json!({
             "format": "memleak-profile", "version": 2, "exe": "/x", "args": [],
             "totals": {"allocated_bytes": 8, "allocated_blocks": 1,
                        "peak_live_bytes": 8, "peak_live_blocks": 1},
@@ -173,6 +173,7 @@ mod tests {
             "sites": [{"id": 0, "frames": [0]}],
             "live": [{"size": 8, "site": 0}],
         });
+        crate::testing::complete(&mut document);
         parse_profile(
             Path::new("/nonexistent/profile.json"),
             document.to_string().as_bytes(),
@@ -251,6 +252,7 @@ mod tests {
             .to_string(),
         )
         .unwrap();
+        crate::testing::complete(&mut document);
         let error =
             parse_profile(Path::new("p.json"), document.to_string().as_bytes()).unwrap_err();
         assert!(

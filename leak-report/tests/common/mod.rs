@@ -9,6 +9,9 @@ use std::path::Path;
 use leak_report::{Amount, ProgramInfo, Report, SiteKind, Suppressions, parse_profile};
 use serde_json::{Value, json};
 
+mod complete;
+pub(crate) use complete::complete;
+
 /// A block: its site (index into the sites), size, and `None` when reachable, else the
 /// indices of the unreachable blocks it points to.
 pub(crate) type Block<'a> = (usize, u64, Option<&'a [u64]>);
@@ -37,7 +40,7 @@ pub(crate) fn profile_json(sites: &[&[&str]], blocks: &[Block<'_>]) -> Value {
             Some(refs) => json!({"size": size, "site": site, "reachable": false, "refs": refs}),
         })
         .collect();
-    json!({
+    let mut document = json!({
         "format": "memleak-profile", "version": 1,
         "exe": "/app/target/debug/app", "args": ["/app/target/debug/app"],
         "totals": {"allocated_bytes": 100000, "allocated_blocks": 1000,
@@ -45,7 +48,9 @@ pub(crate) fn profile_json(sites: &[&[&str]], blocks: &[Block<'_>]) -> Value {
         "frames": frames, "sites": site_values, "live": live,
         "reachability": {"scanned": true, "scan_ns": 5000, "root_bytes": 65536,
                          "bytes_scanned": 10000, "threads": 1, "complete": true},
-    })
+    });
+    complete(&mut document);
+    document
 }
 
 pub(crate) fn report_with(sites: &[&[&str]], blocks: &[Block<'_>], suppressions: &str) -> Report {
