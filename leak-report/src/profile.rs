@@ -141,7 +141,7 @@ impl Profile {
     }
     /// How the allocations were sampled (`MEMLEAK_SAMPLE_BYTES`); `None` when every one
     /// was recorded. Counters are then estimates, and each live block stands for
-    /// [`Sampling::estimate`] of itself.
+    /// [`sampled_estimate`](crate::sampled_estimate) of itself.
     #[must_use]
     pub fn sampling(&self) -> Option<Sampling> {
         self.raw.sampling.filter(|sampling| sampling.mean_bytes > 0)
