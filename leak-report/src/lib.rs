@@ -118,70 +118,43 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod alerts;
+// The layers, each importing only from those listed before it: the leaf types, loading
+// a profile, its stacks and symbols, the analysis of live memory, the memory layers, the
+// report model, and the renderers over the model.
 mod analysis;
-mod build;
-mod chunks;
-mod cycles;
 mod error;
-mod flamegraph;
-mod footprint;
-mod format;
-mod graph;
-mod groups;
-mod growth;
-mod growth_text;
-mod header_text;
-mod json;
-mod json_memory;
-mod kinds;
-mod layers;
-mod layers_svg;
-mod load;
 mod memory;
-mod memory_text;
-mod parse_error;
-mod plumbing;
+mod model;
 mod profile;
-mod reach;
+mod render;
 mod report;
-mod runtime;
-mod sampling;
-mod sections;
-mod stack;
-mod summary;
-mod suppress;
 mod symbols;
 #[cfg(test)]
 mod testing;
-mod text;
-mod timeline;
-mod timeline_svg;
-mod validate;
 
-pub use analysis::{
-    Amount, CycleMember, ProgramInfo, ReportCycle, ReportSite, ReportSuppression, SiteKind,
-    Summary, ThreadLeak,
+pub use analysis::findings::{
+    CycleMember, ProgramInfo, ReportCycle, ReportSite, ReportSuppression, Summary, ThreadLeak,
 };
-pub use error::Error;
-pub use footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};
-pub use growth::{
+pub use analysis::growth::{
     GrowingSite, GrowthWindow, MIN_CHECKPOINTS, MIN_LAST_SHARE, MIN_RISE_BYTES, MIN_RISE_SHARE,
     MIN_RISES, MIN_RISING_SHARE, MIN_SPAN_NS,
 };
-pub use json::{REPORT_FORMAT, REPORT_VERSION};
-pub use layers::{Layers, MemoryLayers};
-pub use load::{load_profile, parse_profile};
-pub use plumbing::{is_plumbing, is_plumbing_entry, is_startup};
-pub use profile::{
+pub use analysis::suppress::{Suppression, Suppressions};
+pub use error::Error;
+pub use memory::layers::{Layers, MemoryLayers};
+pub use model::{Amount, SiteKind};
+pub use profile::footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};
+pub use profile::loaded::{
     Frame, LiveBlock, PROFILE_FORMAT, PROFILE_VERSION, Profile, Reachability, Site, Symbol, Thread,
     Totals,
 };
-pub use report::Report;
-pub use runtime::RUNTIME_HOLDERS;
-pub use sampling::{Sampling, estimate as sampled_estimate};
-pub use stack::{StackEntry, UNKNOWN_FUNCTION};
-pub use suppress::{Suppression, Suppressions};
+pub use profile::sampling::{Sampling, estimate as sampled_estimate};
+pub use profile::timeline::{Checkpoint, Sample, SampleKind, Timeline};
+pub use render::json::report::{REPORT_FORMAT, REPORT_VERSION};
+pub use render::text::write::TextOptions;
+pub use report::model::Report;
+pub use symbols::load::{load_profile, parse_profile};
+pub use symbols::plumbing::{is_plumbing, is_plumbing_entry, is_startup};
+pub use symbols::runtime::RUNTIME_HOLDERS;
+pub use symbols::stack::{StackEntry, UNKNOWN_FUNCTION};
 pub use symbols::{Module, Segment, SymbolWarning};
-pub use text::TextOptions;
-pub use timeline::{Checkpoint, Sample, SampleKind, Timeline};

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::load::parse_profile;
-use crate::profile::Profile;
+use crate::profile::loaded::Profile;
+use crate::symbols::load::parse_profile;
 
 #[path = "../tests/common/complete.rs"]
 mod complete;
@@ -166,7 +166,7 @@ pub(crate) fn scanned(sites: &[&[&str]], blocks: &[ScanBlock<'_>]) -> Profile {
 /// (site 0, 16 bytes each, block `i` pointing to `i + 1`), then `pairs` two-block cycles
 /// (site 1, 8 bytes each), then one reachable block (site 2, 1 byte).
 pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
-    use crate::profile::{Frame, LiveBlock, Raw, Reachability, Site, Symbol, Totals};
+    use crate::profile::loaded::{Frame, LiveBlock, Raw, Reachability, Site, Symbol, Totals};
     let frames = ["app::chain", "app::pairs", "app::root"]
         .iter()
         .zip(0_u64..)
@@ -232,5 +232,6 @@ pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
         sampling: None,
         modules: None,
     };
-    crate::validate::profile_from_raw(Path::new("/big.json"), raw).expect("big profile is valid")
+    crate::symbols::load::profile_from_raw(Path::new("/big.json"), raw)
+        .expect("big profile is valid")
 }

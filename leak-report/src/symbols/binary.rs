@@ -9,9 +9,9 @@ use addr2line::Loader;
 use object::read::ReadCache;
 use object::{Object as _, ObjectKind};
 
-use crate::profile::Symbol;
+use crate::profile::loaded::Symbol;
+use crate::profile::symbol_warning::Problem;
 use crate::symbols::module_map::{Module, hex};
-use crate::symbols::resolve::Problem;
 
 /// A binary that can be symbolized.
 pub(crate) struct Binary {

@@ -2,82 +2,12 @@
 //! and never trusted when it is not the file that ran.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 
-use crate::profile::Raw;
+use crate::profile::loaded::Raw;
+use crate::profile::symbol_warning::{Problem, SymbolWarning};
 use crate::symbols::binary::Binary;
 use crate::symbols::module_map::module_of;
-
-/// Why a binary's frames could not be symbolized.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Problem {
-    Missing,
-    Rebuilt {
-        expected: String,
-        found: Option<String>,
-    },
-    ModifiedAfterRun,
-    Unreadable(String),
-}
-
-/// A binary whose frames stay raw addresses in the report, and why: symbolizing them
-/// from another file would give wrong names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SymbolWarning {
-    /// The binary's path, as the tracked process loaded it.
-    pub module: String,
-    /// How many of the profile's frames are in it.
-    pub frames: usize,
-    problem: Problem,
-}
-
-impl SymbolWarning {
-    /// Whether the file at the path is another build than the one that ran (its build id
-    /// differs, or it has none and was modified after the profile was written).
-    #[must_use]
-    pub fn is_rebuilt(&self) -> bool {
-        matches!(
-            self.problem,
-            Problem::Rebuilt { .. } | Problem::ModifiedAfterRun
-        )
-    }
-}
-
-impl fmt::Display for SymbolWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let module = &self.module;
-        match &self.problem {
-            Problem::Missing => write!(f, "{module} no longer exists"),
-            Problem::Rebuilt {
-                expected,
-                found: Some(found),
-            } => write!(
-                f,
-                "{module} was rebuilt after the run (build id {found}, the run's was {expected})"
-            ),
-            Problem::Rebuilt {
-                expected,
-                found: None,
-            } => write!(
-                f,
-                "{module} is another build than the run's (it has no build id, the run's was {expected})"
-            ),
-            Problem::ModifiedAfterRun => write!(
-                f,
-                "{module} was modified after the profile was written (it has no build id to check)"
-            ),
-            Problem::Unreadable(error) => write!(f, "cannot read {module}: {error}"),
-        }?;
-        let frames = self.frames;
-        let (s, are) = if frames == 1 {
-            ("", "is")
-        } else {
-            ("s", "are")
-        };
-        write!(f, "; its {frames} frame{s} {are} shown as addresses")
-    }
-}
 
 /// Fills in the symbols of every frame of a version 2 profile (earlier ones carry
 /// them), from the binaries of its module map. `path` is the profile's file: a binary
@@ -116,11 +46,11 @@ pub(crate) fn symbolize(path: &Path, raw: &mut Raw) -> Vec<SymbolWarning> {
     let mut warnings: Vec<SymbolWarning> = binaries
         .into_iter()
         .filter_map(|(index, binary)| {
-            Some(SymbolWarning {
-                module: modules[index].path.clone(),
-                frames: unresolved.get(&index).copied().unwrap_or(0),
-                problem: binary.err()?,
-            })
+            Some(SymbolWarning::new(
+                modules[index].path.clone(),
+                unresolved.get(&index).copied().unwrap_or(0),
+                binary.err()?,
+            ))
         })
         .collect();
     warnings.sort_by(|a, b| a.module.cmp(&b.module));
@@ -134,7 +64,7 @@ mod tests {
 
     use super::*;
     use crate::error::Error;
-    use crate::load::parse_profile;
+    use crate::symbols::load::parse_profile;
 
     /// A function of this test binary for the profile's frame to point into.
     #[inline(never)]

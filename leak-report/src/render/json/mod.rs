@@ -1,0 +1,4 @@
+//! `report.json` (`docs/report-json.md`).
+
+pub(crate) mod memory;
+pub(crate) mod report;

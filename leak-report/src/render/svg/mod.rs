@@ -1,0 +1,5 @@
+//! The SVG drawings: flamegraphs (through inferno) and the timeline chart.
+
+pub(crate) mod flamegraph;
+pub(crate) mod layers;
+pub(crate) mod timeline;

@@ -1,0 +1,363 @@
+//! The text report's "Memory layers" section: where the resident memory went at the
+//! heap's peak and at exit, each figure with its source; then what it means in words
+//! (fragmentation, native memory), the cgroup and the system, and the warnings (the
+//! `alerts` module).
+
+use std::io;
+
+use crate::memory::alerts::Alerts;
+use crate::memory::layers::{Layers, Part};
+use crate::profile::footprint::{Footprint, Limit};
+use crate::render::format::{Style, human, seconds};
+use crate::render::text::write::Writer;
+use crate::report::model::Report;
+
+/// malloc's free space is called fragmentation when it is at least this big...
+const FRAGMENTED_BYTES: u64 = 1 << 20;
+/// ...and at least the live heap (tracked and native) divided by this.
+const FRAGMENTED_DIVISOR: u64 = 2;
+/// Native memory is named in words from this size on.
+const NATIVE_NOTE_BYTES: u64 = 1 << 20;
+
+/// The section; nothing when the profile has no footprint and no timeline.
+pub(crate) fn write_memory(report: &Report, writer: &mut Writer<'_>) -> io::Result<()> {
+    let layers = report.layers();
+    let columns: Vec<(String, &Layers)> = [
+        layers.at_peak.as_ref().map(|peak| ("at peak", peak)),
+        layers.at_exit.as_ref().map(|exit| {
+            let when = if report.written_on_request() {
+                "when written"
+            } else {
+                "at exit"
+            };
+            (when, exit)
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|(when, layers)| (format!("{when} ({})", seconds(layers.t_ns)), layers))
+    .collect();
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let style = &writer.style;
+    let out = &mut *writer.out;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Memory layers (where the resident memory went; ~ marks an estimate):"
+    )?;
+    let sources = Sources::new(
+        layers.at_exit.as_ref().or(layers.at_peak.as_ref()),
+        layers.at_peak.as_ref(),
+    );
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut header = vec![String::new()];
+    header.extend(columns.iter().map(|(title, _)| title.clone()));
+    header.push("source".to_owned());
+    rows.push(header);
+    let mut add = |label: &str, value: &dyn Fn(&Layers) -> String, source: String| {
+        let mut row = vec![label.to_owned()];
+        row.extend(columns.iter().map(|(_, layers)| value(layers)));
+        row.push(source);
+        rows.push(row);
+    };
+    let bytes = |bytes: Option<u64>, estimate: bool| match bytes {
+        None => "unknown".to_owned(),
+        Some(bytes) if estimate => format!("~{}", human(bytes)),
+        Some(bytes) => human(bytes),
+    };
+    add("RSS", &|l| bytes(l.rss, false), sources.os.clone());
+    for (index, part) in Layers::default()
+        .parts()
+        .iter()
+        .map(|(part, _)| *part)
+        .enumerate()
+    {
+        let value = |l: &Layers| {
+            let (_, value) = l.parts()[index];
+            let estimate = l.estimated && matches!(part, Part::MallocOverhead | Part::Native);
+            bytes(value, estimate)
+        };
+        add(
+            part.name(),
+            &value,
+            sources.of(part, layers.at_exit.as_ref()),
+        );
+    }
+    add(
+        "swap (not resident)",
+        &|l| bytes(l.swap, false),
+        sources.os.clone(),
+    );
+    add(
+        "memory pressure",
+        &|l| l.pressure.clone().unwrap_or_else(|| "unknown".to_owned()),
+        sources.pressure.clone(),
+    );
+    write_table(out, &rows)?;
+    let mut lines = layers
+        .at_exit
+        .as_ref()
+        .map(|exit| notes(exit, style))
+        .unwrap_or_default();
+    if let Some(footprint) = report.footprint() {
+        let context = context_parts(footprint, style);
+        if !context.is_empty() {
+            lines.push(context.join("; "));
+        }
+    }
+    let moments = report
+        .samples()
+        .iter()
+        .filter_map(|sample| Some((sample.t_ns, sample.footprint.as_ref()?)))
+        .chain(report.footprint().map(|f| (report.elapsed_ns(), f)));
+    lines.extend(warnings(&Alerts::of(moments), style));
+    if !lines.is_empty() {
+        writeln!(out)?;
+    }
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Rows of cells: the first column left-aligned, the numbers right-aligned, the last
+/// (the source) left-aligned, two spaces between columns.
+fn write_table(out: &mut dyn io::Write, rows: &[Vec<String>]) -> io::Result<()> {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|column| {
+            rows.iter()
+                .map(|row| row.get(column).map_or(0, |cell| cell.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::from("  ");
+        for (column, cell) in row.iter().enumerate() {
+            let width = widths[column];
+            if column == 0 {
+                line += &format!("{cell:<width$}");
+            } else if column + 1 == columns {
+                line += &format!("  {cell}");
+            } else {
+                line += &format!("  {cell:>width$}");
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// Where each figure comes from, as the table says it.
+struct Sources {
+    /// Whether the table has a peak column.
+    peak: bool,
+    os: String,
+    malloc: &'static str,
+    pressure: String,
+}
+
+impl Sources {
+    fn new(layers: Option<&Layers>, peak: Option<&Layers>) -> Self {
+        let source = layers.and_then(|layers| layers.os_source.as_deref());
+        let linux = matches!(source, Some("smaps_rollup" | "statm"));
+        let name = |source: Option<&str>| match source {
+            Some(source @ ("smaps_rollup" | "statm")) => format!("/proc/self/{source}"),
+            Some(other) => other.to_owned(),
+            None => "unknown".to_owned(),
+        };
+        // The peak sample may have read another source (the tracker falls back to
+        // statm while smaps_rollup is over its time budget): say so.
+        let peak_source = peak.and_then(|peak| peak.os_source.as_deref());
+        let os = match source {
+            None => "OS".to_owned(),
+            Some(_) if peak.is_some() && peak_source != source => {
+                format!("OS: {} (at peak: {})", name(source), name(peak_source))
+            }
+            Some(_) => format!("OS: {}", name(source)),
+        };
+        Self {
+            peak: peak.is_some(),
+            os,
+            malloc: if linux {
+                "malloc: mallinfo2"
+            } else {
+                "malloc: its statistics"
+            },
+            pressure: if linux {
+                "OS: /proc/pressure/memory (PSI)".to_owned()
+            } else {
+                "OS: pressure level".to_owned()
+            },
+        }
+    }
+
+    fn of(&self, part: Part, exit: Option<&Layers>) -> String {
+        let overhead_known = exit.is_none_or(|exit| exit.tracker_overhead.is_some());
+        match part {
+            Part::TrackedHeap => "tracker: live blocks".to_owned(),
+            Part::TrackerOverhead => "tracker: its own allocations".to_owned(),
+            Part::MallocOverhead if self.peak => {
+                "glibc chunk sizes of the live blocks (at peak: from the exit average)".to_owned()
+            }
+            Part::MallocOverhead => "glibc chunk sizes of the live blocks".to_owned(),
+            Part::Native if overhead_known => format!("{} in use - the three above", self.malloc),
+            Part::Native => format!(
+                "{} in use - tracked heap - per-block overhead (includes the tracker's own)",
+                self.malloc
+            ),
+            Part::AllocatorFree => self.malloc.to_owned(),
+            Part::OtherAnonymous => format!("{} anonymous - malloc's total", self.os),
+            Part::FileBacked => self.os.clone(),
+        }
+    }
+}
+
+/// What the figures at exit mean, in words: fragmentation, native memory.
+fn notes(exit: &Layers, style: &Style) -> Vec<String> {
+    let mut notes = Vec::new();
+    let live = exit.tracked_heap.saturating_add(exit.native.unwrap_or(0));
+    if let Some(free) = exit.allocator_free
+        && free >= FRAGMENTED_BYTES
+        && free.saturating_mul(FRAGMENTED_DIVISOR) >= live
+    {
+        // free / live: above 1.1, about 1, above 0.5.
+        let (free10, live10) = (u128::from(free) * 10, u128::from(live));
+        let comparison = if free10 > live10 * 11 {
+            "more than the"
+        } else if free10 >= live10 * 9 {
+            "about as much as the"
+        } else {
+            "more than half the"
+        };
+        notes.push(format!(
+            "malloc holds {} free (fragmentation): {comparison} {} live heap. Freed blocks \
+             sit between live ones, so malloc cannot give the pages back to the OS; it \
+             reuses them only for blocks of similar sizes.",
+            style.size(free),
+            style.size(live),
+        ));
+    }
+    if let Some(native) = exit.native
+        && native >= NATIVE_NOTE_BYTES
+    {
+        notes.push(format!(
+            "native: {} allocated with malloc outside Rust's allocator (C or FFI code, libc): \
+             not in the tracked heap, so without stacks.",
+            style.size(native),
+        ));
+    }
+    notes
+}
+
+/// `warning: ...` lines for pressure and cgroup headroom.
+fn warnings(alerts: &Alerts, style: &Style) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(pressure) = &alerts.pressure {
+        let shares: Vec<String> = [("some", pressure.some), ("full", pressure.full)]
+            .iter()
+            .filter_map(|(name, share)| share.map(|share| format!("{name} {share:.2}%")))
+            .collect();
+        let stalled = if shares.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (tasks stalled waiting for memory: {} of the last 10 s)",
+                shares.join(", ")
+            )
+        };
+        lines.push(format!(
+            "warning: memory pressure reached {} at {}{stalled}: the system was short of memory",
+            pressure.level,
+            seconds(pressure.t_ns),
+        ));
+    }
+    if let Some(headroom) = &alerts.headroom {
+        lines.push(format!(
+            "warning: the cgroup came within {:.1}% of its {} memory limit ({} charged at {}): \
+             at the limit, the kernel reclaims and then OOM-kills",
+            Alerts::headroom_percent(headroom),
+            style.size(headroom.limit),
+            style.size(headroom.current),
+            seconds(headroom.t_ns),
+        ));
+    }
+    lines
+}
+
+/// `cgroup: 387.3 MiB of no limit, peak 462.3 MiB`, `23.0 GiB available of 23.5 GiB`:
+/// those that are known. Pressure is in the table.
+fn context_parts(footprint: &Footprint, style: &Style) -> Vec<String> {
+    let mut parts = Vec::new();
+    if let Some(cgroup) = &footprint.cgroup {
+        let limit = |limit: Limit| match limit {
+            Limit::Max => "no limit".to_owned(),
+            Limit::Bytes(bytes) => format!("a {} limit", style.size(bytes)),
+        };
+        let mut pieces = Vec::new();
+        match (cgroup.current, cgroup.limit) {
+            (Some(current), Some(max)) => {
+                pieces.push(format!("{} of {}", style.size(current), limit(max)));
+            }
+            (Some(current), None) => pieces.push(style.size(current)),
+            (None, Some(max)) => pieces.push(limit(max)),
+            (None, None) => {}
+        }
+        if let Some(peak) = cgroup.peak {
+            pieces.push(format!("peak {}", style.size(peak)));
+        }
+        if let Some(Limit::Bytes(high)) = cgroup.high {
+            pieces.push(format!("throttled above {}", style.size(high)));
+        }
+        let kills = cgroup.oom_kill.unwrap_or(0);
+        if kills > 0 {
+            let suffix = if kills == 1 { "" } else { "s" };
+            pieces.push(format!("{} OOM kill{suffix}", style.number(kills)));
+        }
+        if !pieces.is_empty() {
+            parts.push(format!("cgroup: {}", pieces.join(", ")));
+        }
+    }
+    match (footprint.mem_available, footprint.mem_total) {
+        (Some(available), Some(total)) => parts.push(format!(
+            "{} available of {}",
+            style.size(available),
+            style.size(total)
+        )),
+        (Some(available), None) => parts.push(format!("{} available", style.size(available))),
+        _ => {}
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layers(source: &str) -> Layers {
+        Layers {
+            os_source: Some(source.to_owned()),
+            ..Layers::default()
+        }
+    }
+
+    #[test]
+    fn a_peak_read_from_another_source_is_named() {
+        let exit = layers("smaps_rollup");
+        let same = Sources::new(Some(&exit), Some(&layers("smaps_rollup")));
+        assert_eq!(same.os, "OS: /proc/self/smaps_rollup");
+        let other = Sources::new(Some(&exit), Some(&layers("statm")));
+        assert_eq!(
+            other.os,
+            "OS: /proc/self/smaps_rollup (at peak: /proc/self/statm)"
+        );
+        assert_eq!(
+            Sources::new(Some(&exit), None).os,
+            "OS: /proc/self/smaps_rollup"
+        );
+        assert_eq!(Sources::new(None, None).os, "OS");
+    }
+}

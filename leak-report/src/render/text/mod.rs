@@ -1,0 +1,7 @@
+//! The text report for people.
+
+pub(crate) mod growth;
+pub(crate) mod header;
+pub(crate) mod memory;
+pub(crate) mod sections;
+pub(crate) mod write;
