@@ -6,7 +6,11 @@ use std::io::{self, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use leak_report::{Profile, ProgramInfo, Report, SiteKind, TextOptions};
+use leak_report::{
+    Profile, ProgramInfo, Report, SiteKind, TextOptions, flamegraph_kinds, has_timeline_chart,
+    write_json, write_kind_flamegraph, write_layers_flamegraph, write_live_flamegraph, write_text,
+    write_timeline_chart,
+};
 
 use crate::cli::ReportArgs;
 use crate::exit_code::{
@@ -31,7 +35,7 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
         say(format_args!("wrote {}", svg.display()));
     }
     if args.json {
-        print(|out| report.write_json(out))?
+        print(|out| write_json(&report, out))?
     } else {
         print_text(&report)?
     }
@@ -59,7 +63,7 @@ pub(crate) fn print_text(report: &Report) -> Result<(), Failure> {
         show_reachable: settings::get().show_reachable,
         ..TextOptions::default()
     };
-    print(|out| report.write_text(out, &options))
+    print(|out| write_text(report, out, &options))
 }
 
 /// Writes to stdout through a buffer. A broken pipe ends up as exit code 0 (see
@@ -91,13 +95,11 @@ pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, F
         show_reachable: settings::get().show_reachable,
         ..TextOptions::default()
     };
-    report
-        .write_text(&mut text, &options)
+    write_text(report, &mut text, &options)
         .context("failed to render the text report")
         .exit_code(INTERNAL_ERROR)?;
     let mut json = Vec::new();
-    report
-        .write_json(&mut json)
+    write_json(report, &mut json)
         .context("failed to render report.json")
         .exit_code(INTERNAL_ERROR)?;
     let mut written = vec![dir.join(FILES[0])];
@@ -113,10 +115,10 @@ pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, F
     for kind in [SiteKind::Definite, SiteKind::Indirect, SiteKind::Reachable] {
         let _ = fs::remove_file(dir.join(format!("{}.svg", kind.as_str())));
     }
-    for kind in report.flamegraph_kinds() {
+    for kind in flamegraph_kinds(report) {
         let name = format!("{}.svg", kind.as_str());
         let mut svg = Vec::new();
-        match report.write_kind_flamegraph(kind, &mut svg) {
+        match write_kind_flamegraph(report, kind, &mut svg) {
             Ok(()) => written.push(write_file(&dir.join(&name), &svg)?),
             Err(e) => say(format_args!("warning: no {name}: {e:#}")),
         }
@@ -128,12 +130,12 @@ pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, F
         (
             LAYERS_SVG,
             report.layers().at_exit.is_some(),
-            Report::write_layers_flamegraph,
+            write_layers_flamegraph,
         ),
         (
             TIMELINE_SVG,
-            report.has_timeline_chart(),
-            Report::write_timeline_chart,
+            has_timeline_chart(report),
+            write_timeline_chart,
         ),
     ];
     for (name, wanted, draw) in charts {
@@ -169,9 +171,7 @@ pub(crate) fn say_written(dir: &Path, written: &[PathBuf]) {
 
 fn live_flamegraph(report: &Report) -> anyhow::Result<Vec<u8>> {
     let mut svg = Vec::new();
-    report
-        .write_live_flamegraph(&mut svg)
-        .context("failed to draw the flamegraph")?;
+    write_live_flamegraph(report, &mut svg).context("failed to draw the flamegraph")?;
     Ok(svg)
 }
 

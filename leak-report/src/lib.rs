@@ -8,13 +8,13 @@
 //! `report.json` for CI (`docs/report-json.md`) and SVG flamegraphs.
 //!
 //! ```no_run
-//! use leak_report::{ProgramInfo, Report, Suppressions, TextOptions, load_profile};
+//! use leak_report::{ProgramInfo, Report, Suppressions, TextOptions, load_profile, write_text};
 //!
 //! let profile = load_profile("target/memleak/leaky/profile.json".as_ref())?;
 //! let suppressions = Suppressions::load("memleak.toml".as_ref())?;
 //! let program = ProgramInfo { exit_code: Some(0), ..ProgramInfo::from_profile(&profile) };
 //! let report = Report::build_with(&profile, program, &suppressions);
-//! report.write_text(&mut std::io::stdout().lock(), &TextOptions::default())?;
+//! write_text(&report, &mut std::io::stdout().lock(), &TextOptions::default())?;
 //! if report.has_leaks() {
 //!     eprintln!("{} bytes leaked", report.leaked_bytes());
 //! }
@@ -111,10 +111,10 @@
 //!
 //! Live blocks are grouped by kind and trimmed stack (function, file and line of every
 //! entry), biggest first, then blocks, then stack: the outputs are deterministic.
-//! [`Report::write_text`], [`Report::to_json`] / [`Report::write_json`],
-//! [`Report::write_live_flamegraph`] and [`Report::write_kind_flamegraph`] render them;
-//! [`Report::write_layers_flamegraph`] draws the resident set at exit by layer and
-//! [`Report::write_timeline_chart`] the memory over time.
+//! The renderers are free functions over the [`Report`] model: [`write_text`],
+//! [`to_json`] / [`write_json`], [`write_live_flamegraph`] and [`write_kind_flamegraph`]
+//! render them; [`write_layers_flamegraph`] draws the resident set at exit by layer and
+//! [`write_timeline_chart`] the memory over time.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -150,11 +150,15 @@ pub use profile::loaded::{
 };
 pub use profile::sampling::{Sampling, estimate as sampled_estimate};
 pub use profile::timeline::{Checkpoint, Sample, SampleKind, Timeline};
-pub use render::json::report::{REPORT_FORMAT, REPORT_VERSION};
-pub use render::text::write::TextOptions;
+pub use render::json::report::{REPORT_FORMAT, REPORT_VERSION, to_json, write_json};
+pub use render::svg::flamegraph::{flamegraph_kinds, write_kind_flamegraph, write_live_flamegraph};
+pub use render::svg::layers::write_layers_flamegraph;
+pub use render::svg::timeline::{has_timeline_chart, write_timeline_chart};
+pub use render::text::write::write_text;
+pub use render::text::writer::TextOptions;
 pub use report::model::Report;
+pub use symbols::entry::{StackEntry, UNKNOWN_FUNCTION};
 pub use symbols::load::{load_profile, parse_profile};
 pub use symbols::plumbing::{is_plumbing, is_plumbing_entry, is_startup};
 pub use symbols::runtime::RUNTIME_HOLDERS;
-pub use symbols::stack::{StackEntry, UNKNOWN_FUNCTION};
 pub use symbols::{Module, Segment, SymbolWarning};

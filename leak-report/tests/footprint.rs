@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-use leak_report::{Error, Limit, MemoryLayers, ProgramInfo, Report, TextOptions, parse_profile};
+use leak_report::{
+    Error, Limit, MemoryLayers, ProgramInfo, Report, TextOptions, parse_profile, to_json,
+    write_json, write_text,
+};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> Value {
@@ -24,9 +27,7 @@ fn tracker(edit: impl FnOnce(&mut Value)) -> Result<Report, Error> {
 
 fn text(report: &Report) -> String {
     let mut out = Vec::new();
-    report
-        .write_text(&mut out, &TextOptions::default())
-        .unwrap();
+    write_text(report, &mut out, &TextOptions::default()).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -80,7 +81,7 @@ fn real_profile_layers_text_and_json() {
     );
 
     let mut out = Vec::new();
-    report.write_json(&mut out).unwrap();
+    write_json(&report, &mut out).unwrap();
     let written = String::from_utf8(out).unwrap();
     let at = |key: &str| written.find(&format!("\n  \"{key}\": ")).unwrap();
     let order = [
@@ -96,7 +97,7 @@ fn real_profile_layers_text_and_json() {
         order.windows(2).all(|pair| at(pair[0]) < at(pair[1])),
         "{written}"
     );
-    let value = report.to_json();
+    let value = to_json(&report);
     let mut footprint = fixture("tracker-footprint.json")["footprint"].clone();
     footprint["phys_footprint"] = Value::Null;
     footprint["compressed"] = Value::Null;
@@ -152,7 +153,7 @@ fn unknown_values_are_null_in_json_and_unknown_in_the_text() {
         section.last().unwrap(),
         "cgroup: a 1.0 GiB limit, 2 OOM kills; 23.0 GiB available"
     );
-    let value = report.to_json();
+    let value = to_json(&report);
     let exit = &value["layers"]["at_exit"];
     for field in [
         "malloc_overhead",
@@ -184,7 +185,7 @@ fn unknown_values_are_null_in_json_and_unknown_in_the_text() {
         "{:#?}",
         memory_section(&report)
     );
-    assert_eq!(report.to_json()["footprint"]["cgroup"], Value::Null);
+    assert_eq!(to_json(&report)["footprint"]["cgroup"], Value::Null);
 }
 
 #[test]
@@ -226,7 +227,7 @@ fn a_profile_without_footprint_has_no_section_and_null_layers() {
     assert!(report.footprint().is_none());
     assert_eq!(report.layers(), &MemoryLayers::default());
     assert!(memory_section(&report).is_empty());
-    let json = report.to_json();
+    let json = to_json(&report);
     assert_eq!(json["footprint"], Value::Null);
     assert_eq!(json["layers"], json!({"at_peak": null, "at_exit": null}));
 
@@ -235,7 +236,7 @@ fn a_profile_without_footprint_has_no_section_and_null_layers() {
     let profile = parse_profile(Path::new("/t/old.json"), older.to_string().as_bytes()).unwrap();
     let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
     assert_eq!(
-        report.to_json()["layers"],
+        to_json(&report)["layers"],
         json!({"at_peak": null, "at_exit": null})
     );
 }

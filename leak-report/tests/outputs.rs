@@ -6,7 +6,10 @@ mod common;
 use std::path::Path;
 
 use common::{Block, profile_json, report, report_with};
-use leak_report::{Amount, ProgramInfo, Report, SiteKind, TextOptions, parse_profile};
+use leak_report::{
+    Amount, ProgramInfo, Report, SiteKind, TextOptions, flamegraph_kinds, parse_profile, to_json,
+    write_json, write_kind_flamegraph, write_live_flamegraph, write_text,
+};
 use serde_json::json;
 
 use SiteKind::{Definite, Indirect, Reachable, Runtime};
@@ -17,10 +20,10 @@ fn kinds_flamegraphs() {
         &[&["app::head"], &["app::tail"], &["app::cache"]],
         &[(0, 64, Some(&[1])), (1, 16, Some(&[])), (2, 8, None)],
     );
-    assert_eq!(report.flamegraph_kinds(), [Definite, Indirect, Reachable]);
+    assert_eq!(flamegraph_kinds(&report), [Definite, Indirect, Reachable]);
     let svg = |kind| {
         let mut out = Vec::new();
-        report.write_kind_flamegraph(kind, &mut out).unwrap();
+        write_kind_flamegraph(&report, kind, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     };
     let definite = svg(Definite);
@@ -34,7 +37,7 @@ fn kinds_flamegraphs() {
         "{nothing}"
     );
     let mut live = Vec::new();
-    report.write_live_flamegraph(&mut live).unwrap();
+    write_live_flamegraph(&report, &mut live).unwrap();
     let live = String::from_utf8(live).unwrap();
     assert!(
         ["app::head", "app::tail", "app::cache"]
@@ -57,7 +60,7 @@ fn json_additions() {
         ],
         toml,
     );
-    let value = report.to_json();
+    let value = to_json(&report);
     let summary = &value["summary"];
     assert_eq!(summary["live_at_exit"], json!({"bytes": 144, "blocks": 3}));
     assert_eq!(summary["definite"], json!({"bytes": 64, "blocks": 1}));
@@ -94,7 +97,7 @@ fn json_additions() {
         ])
     );
     let mut written = Vec::new();
-    report.write_json(&mut written).unwrap();
+    write_json(&report, &mut written).unwrap();
     let written = String::from_utf8(written).unwrap();
     let keys: Vec<&str> = written
         .lines()
@@ -126,11 +129,9 @@ fn an_incomplete_scan_is_said() {
     value["reachability"]["complete"] = json!(false);
     let profile = parse_profile(Path::new("/p.json"), value.to_string().as_bytes()).unwrap();
     let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
-    assert_eq!(report.to_json()["reachability"]["complete"], false);
+    assert_eq!(to_json(&report)["reachability"]["complete"], false);
     let mut out = Vec::new();
-    report
-        .write_text(&mut out, &TextOptions::default())
-        .unwrap();
+    write_text(&report, &mut out, &TextOptions::default()).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(
         text.contains("\nnote: the reachability scan was incomplete"),
@@ -175,7 +176,7 @@ fn mixed_report() -> Report {
 
 fn text(report: &Report, options: &TextOptions) -> String {
     let mut out = Vec::new();
-    report.write_text(&mut out, options).unwrap();
+    write_text(report, &mut out, options).unwrap();
     String::from_utf8(out).unwrap()
 }
 

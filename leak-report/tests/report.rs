@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
-use leak_report::{ProgramInfo, Report, SiteKind, TextOptions, load_profile};
+use leak_report::{
+    ProgramInfo, Report, SiteKind, TextOptions, load_profile, write_json, write_live_flamegraph,
+    write_text,
+};
 
 fn report() -> Report {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/leaky.json");
@@ -37,9 +40,7 @@ fn leaks_are_found_and_runtime_is_not_one() {
 #[test]
 fn text_report_lines() {
     let mut out = Vec::new();
-    report()
-        .write_text(&mut out, &TextOptions::default())
-        .unwrap();
+    write_text(&report(), &mut out, &TextOptions::default()).unwrap();
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "memleak report for leaky (exit code 0)");
@@ -61,7 +62,7 @@ fn text_report_lines() {
 fn json_and_svg() {
     let report = report();
     let mut json = Vec::new();
-    report.write_json(&mut json).unwrap();
+    write_json(&report, &mut json).unwrap();
     let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(value["summary"]["live_at_exit"]["bytes"], 10_496);
     assert_eq!(
@@ -70,7 +71,7 @@ fn json_and_svg() {
     );
 
     let mut svg = Vec::new();
-    report.write_live_flamegraph(&mut svg).unwrap();
+    write_live_flamegraph(&report, &mut svg).unwrap();
     let svg = String::from_utf8(svg).unwrap();
     assert!(svg.contains("<svg") && svg.contains("leaky::leak_box"));
 }

@@ -7,7 +7,10 @@ mod complete;
 use std::io;
 use std::path::Path;
 
-use leak_report::{Error, ProgramInfo, Report, TextOptions, parse_profile};
+use leak_report::{
+    Error, ProgramInfo, Report, TextOptions, flamegraph_kinds, parse_profile, write_json,
+    write_kind_flamegraph, write_live_flamegraph, write_text,
+};
 
 const LEAKY: &str = include_str!("fixtures/leaky.json");
 
@@ -47,11 +50,9 @@ fn corrupted_bytes_never_panic_load_or_build() {
         if let Ok(profile) = parse(&bytes) {
             loaded += 1;
             let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
-            report
-                .write_text(&mut io::sink(), &TextOptions::default())
-                .unwrap();
-            report.write_json(&mut io::sink()).unwrap();
-            report.write_live_flamegraph(&mut io::sink()).unwrap();
+            write_text(&report, &mut io::sink(), &TextOptions::default()).unwrap();
+            write_json(&report, &mut io::sink()).unwrap();
+            write_live_flamegraph(&report, &mut io::sink()).unwrap();
         }
     }
     // Most corruptions land in strings and numbers: the report code ran on many of them.
@@ -149,10 +150,10 @@ fn random_scans_conserve_bytes() {
             show_reachable: true,
             ..TextOptions::default()
         };
-        report.write_text(&mut io::sink(), &options).unwrap();
-        report.write_json(&mut io::sink()).unwrap();
-        for kind in report.flamegraph_kinds() {
-            report.write_kind_flamegraph(kind, &mut io::sink()).unwrap();
+        write_text(&report, &mut io::sink(), &options).unwrap();
+        write_json(&report, &mut io::sink()).unwrap();
+        for kind in flamegraph_kinds(&report) {
+            write_kind_flamegraph(&report, kind, &mut io::sink()).unwrap();
         }
     }
 }

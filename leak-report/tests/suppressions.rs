@@ -5,7 +5,8 @@ use std::fs;
 use std::path::Path;
 
 use leak_report::{
-    Amount, Error, ProgramInfo, Report, SiteKind, Suppressions, TextOptions, load_profile,
+    Amount, Error, ProgramInfo, Report, SiteKind, Suppressions, TextOptions, flamegraph_kinds,
+    load_profile, to_json, write_text,
 };
 
 /// Writes `text` as `memleak.toml` in a fresh directory and loads it.
@@ -118,12 +119,10 @@ fn suppressions_without_a_scan() {
             .iter()
             .all(|site| site.stack[0].function != "leaky::leak_box")
     );
-    assert_eq!(report.flamegraph_kinds(), [SiteKind::LiveAtExit]);
+    assert_eq!(flamegraph_kinds(&report), [SiteKind::LiveAtExit]);
 
     let mut out = Vec::new();
-    report
-        .write_text(&mut out, &TextOptions::default())
-        .unwrap();
+    write_text(&report, &mut out, &TextOptions::default()).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(
         text.ends_with("\n\nsuppressed by `leaky::leak_box`: 4,096 bytes in 1 block\n"),
@@ -134,7 +133,7 @@ fn suppressions_without_a_scan() {
         "{text}"
     );
 
-    let json = report.to_json();
+    let json = to_json(&report);
     assert_eq!(json["summary"]["definite"], serde_json::Value::Null);
     assert_eq!(json["summary"]["cycles"], serde_json::Value::Null);
     assert_eq!(json["reachability"], serde_json::Value::Null);

@@ -7,7 +7,10 @@ mod complete;
 
 use std::path::Path;
 
-use leak_report::{ProgramInfo, Report, TextOptions, parse_profile};
+use leak_report::{
+    ProgramInfo, Report, TextOptions, has_timeline_chart, parse_profile, to_json, write_json,
+    write_layers_flamegraph, write_text, write_timeline_chart,
+};
 use serde_json::{Value, json};
 
 const K: u64 = 1024;
@@ -158,9 +161,7 @@ fn report(value: &Value) -> Report {
 
 fn text(report: &Report) -> String {
     let mut out = Vec::new();
-    report
-        .write_text(&mut out, &TextOptions::default())
-        .unwrap();
+    write_text(report, &mut out, &TextOptions::default()).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -182,7 +183,7 @@ fn only_the_cache_grows() {
         cache.bytes_per_sec
     );
 
-    let value = report.to_json();
+    let value = to_json(&report);
     assert_eq!(
         value["growth"],
         json!([{"bytes_per_sec": 512_000.0, "live_bytes": 1000 * K, "first_bytes": 0,
@@ -219,7 +220,7 @@ fn too_short_a_timeline_is_not_checked() {
     let report = report(&value);
     assert!(!report.growth_window().checked());
     assert!(report.growth().is_empty());
-    assert_eq!(report.to_json()["timeline"]["growth_checked"], false);
+    assert_eq!(to_json(&report)["timeline"]["growth_checked"], false);
     assert!(!text(&report).contains("Growing sites"));
 }
 
@@ -265,7 +266,7 @@ fn layers_at_the_peak_and_at_exit() {
     ] {
         assert!(out.contains(words), "no {words:?} in\n{out}");
     }
-    let value = report.to_json();
+    let value = to_json(&report);
     assert_eq!(
         value["layers"]["at_peak"]["estimates"],
         json!(["malloc_overhead", "native"])
@@ -277,9 +278,9 @@ fn layers_at_the_peak_and_at_exit() {
 #[test]
 fn the_timeline_chart_draws_four_lines_bands_and_markers() {
     let report = report(&app());
-    assert!(report.has_timeline_chart());
+    assert!(has_timeline_chart(&report));
     let mut out = Vec::new();
-    report.write_timeline_chart(&mut out).unwrap();
+    write_timeline_chart(&report, &mut out).unwrap();
     let svg = String::from_utf8(out).unwrap();
     assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
     assert_eq!(svg.matches("<polyline").count(), 4, "{svg}");
@@ -301,7 +302,7 @@ fn the_timeline_chart_draws_four_lines_bands_and_markers() {
     // Two samples at warning: two bands of that colour, plus the legend's swatch.
     assert_eq!(svg.matches("fill=\"#fbefc0\"").count(), 3);
     let mut again = Vec::new();
-    report.write_timeline_chart(&mut again).unwrap();
+    write_timeline_chart(&report, &mut again).unwrap();
     assert_eq!(again, svg.as_bytes(), "deterministic");
 
     // One sample: nothing to chart, said in a small SVG.
@@ -311,9 +312,9 @@ fn the_timeline_chart_draws_four_lines_bands_and_markers() {
         .unwrap()
         .truncate(1);
     let short = self::report(&value);
-    assert!(!short.has_timeline_chart());
+    assert!(!has_timeline_chart(&short));
     let mut out = Vec::new();
-    short.write_timeline_chart(&mut out).unwrap();
+    write_timeline_chart(&short, &mut out).unwrap();
     assert!(
         String::from_utf8(out)
             .unwrap()
@@ -325,7 +326,7 @@ fn the_timeline_chart_draws_four_lines_bands_and_markers() {
 fn the_layers_flamegraph_splits_the_rss() {
     let report = report(&app());
     let mut out = Vec::new();
-    report.write_layers_flamegraph(&mut out).unwrap();
+    write_layers_flamegraph(&report, &mut out).unwrap();
     let svg = String::from_utf8(out).unwrap();
     for needle in [
         "Resident memory at exit, by layer",
@@ -348,10 +349,10 @@ fn a_profile_without_a_timeline_reports_as_before() {
     assert!(report.growth().is_empty() && report.samples().is_empty());
     assert_eq!(report.layers().at_peak, None);
     assert!(report.layers().at_exit.is_some());
-    let json = report.to_json();
+    let json = to_json(&report);
     assert_eq!(json["timeline"], Value::Null);
     assert_eq!(json["layers"]["at_peak"], Value::Null);
-    assert!(!report.has_timeline_chart());
+    assert!(!has_timeline_chart(&report));
     assert!(text(&report).contains("at exit (2.00 s)  source"));
 }
 
@@ -384,9 +385,9 @@ fn hostile_numbers_never_panic() {
         let report = report(&edited);
         let _ = text(&report);
         let mut out = Vec::new();
-        report.write_json(&mut out).unwrap();
-        report.write_timeline_chart(&mut out).unwrap();
-        report.write_layers_flamegraph(&mut out).unwrap();
+        write_json(&report, &mut out).unwrap();
+        write_timeline_chart(&report, &mut out).unwrap();
+        write_layers_flamegraph(&report, &mut out).unwrap();
     }
 }
 
@@ -412,9 +413,9 @@ fn real_sawtooth_profile() {
         exit.native.is_some_and(|native| native < 1 << 20),
         "{exit:?}"
     );
-    assert!(report.has_timeline_chart());
+    assert!(has_timeline_chart(&report));
     let mut svg = Vec::new();
-    report.write_timeline_chart(&mut svg).unwrap();
+    write_timeline_chart(&report, &mut svg).unwrap();
     let svg = String::from_utf8(svg).unwrap();
     assert!(svg.contains("17 samples over 1.54 s") && svg.contains("memory (MiB)"));
 }
@@ -429,7 +430,7 @@ fn a_value_alone_between_unknown_ones_is_drawn_as_a_dot() {
     samples[before_exit]["footprint"]["malloc"] = Value::Null;
     let report = report(&value);
     let mut out = Vec::new();
-    report.write_timeline_chart(&mut out).unwrap();
+    write_timeline_chart(&report, &mut out).unwrap();
     let svg = String::from_utf8(out).unwrap();
     let dots: Vec<&str> = svg.lines().filter(|l| l.starts_with("<circle")).collect();
     assert_eq!(dots.len(), 2, "{svg}");

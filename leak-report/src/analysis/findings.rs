@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::analysis::suppress::Suppression;
 use crate::model::{Amount, SiteKind};
 use crate::profile::loaded::Profile;
-use crate::symbols::stack::StackEntry;
+use crate::symbols::entry::StackEntry;
 
 /// What ran: the program the report is about.
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use crate::analysis::findings::{CycleMember, ReportCycle, ReportSite};
 use crate::model::{Amount, SiteKind};
-use crate::symbols::stack::{SiteStack, StackEntry};
+use crate::symbols::entry::StackEntry;
+use crate::symbols::stack::SiteStack;
 
 /// The report's sites while they are summed: one per (kind, trimmed stack).
 pub(crate) struct Groups<'a> {

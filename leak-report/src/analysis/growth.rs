@@ -25,7 +25,8 @@ use std::collections::HashMap;
 
 use crate::profile::loaded::Profile;
 use crate::profile::timeline::Checkpoint;
-use crate::symbols::stack::{SiteStack, StackEntry};
+use crate::symbols::entry::StackEntry;
+use crate::symbols::stack::SiteStack;
 
 /// The fewest checkpoints growth is looked for in.
 pub const MIN_CHECKPOINTS: usize = 4;

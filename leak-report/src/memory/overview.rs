@@ -8,8 +8,8 @@ use crate::analysis::growth::{GrowingSite, GrowthWindow, find_growth};
 use crate::memory::layers::{BlockOverhead, Layers, MemoryLayers};
 use crate::profile::loaded::Profile;
 use crate::profile::timeline::Sample;
-use crate::report::model::Report;
-use crate::symbols::stack::{SiteStack, StackEntry};
+use crate::symbols::entry::StackEntry;
+use crate::symbols::stack::SiteStack;
 
 /// What [`Report`] knows of memory over the run and by layer.
 #[derive(Debug, Clone, Default)]
@@ -81,58 +81,4 @@ fn heap_by_stack(stacks: &[Option<SiteStack>], exit_bytes: &[u64]) -> Vec<(Vec<S
         .collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     list
-}
-
-impl Report {
-    /// The profile's footprint at exit, as written; `None` when it has none (an older
-    /// profile).
-    #[must_use]
-    pub fn footprint(&self) -> Option<&crate::profile::footprint::Footprint> {
-        self.footprint.as_ref()
-    }
-
-    /// Where the memory went at the heap's peak and at exit, by layer.
-    #[must_use]
-    pub fn layers(&self) -> &MemoryLayers {
-        &self.memory.layers
-    }
-
-    /// The timeline's samples, oldest first (empty without a timeline).
-    #[must_use]
-    pub fn samples(&self) -> &[Sample] {
-        &self.memory.samples
-    }
-
-    /// The layers of each of [`samples`](Self::samples), malloc's per-block overhead
-    /// estimated from the average at exit.
-    #[must_use]
-    pub fn sample_layers(&self) -> &[Layers] {
-        &self.memory.sample_layers
-    }
-
-    /// The stacks whose live bytes kept rising while the program ran, fastest first (see
-    /// the `growth` thresholds in the crate docs). Informational: not leaks.
-    #[must_use]
-    pub fn growth(&self) -> &[GrowingSite] {
-        &self.memory.growth
-    }
-
-    /// How many checkpoints, over how long, growth was looked for in; whether it was
-    /// looked for at all.
-    #[must_use]
-    pub fn growth_window(&self) -> GrowthWindow {
-        self.memory.growth_window
-    }
-
-    /// Bytes live at exit by trimmed stack, every tracked block counted, biggest first.
-    #[must_use]
-    pub fn heap_by_stack(&self) -> &[(Vec<StackEntry>, u64)] {
-        &self.memory.heap_by_stack
-    }
-
-    /// Nanoseconds from tracking start to when the profile was written.
-    #[must_use]
-    pub fn elapsed_ns(&self) -> u64 {
-        self.memory.elapsed_ns
-    }
 }

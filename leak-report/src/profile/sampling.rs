@@ -68,13 +68,11 @@ mod tests {
         assert_eq!(report.leaked_bytes(), 0);
         assert!(!report.has_leaks());
         let mut out = Vec::new();
-        report
-            .write_text(&mut out, &crate::TextOptions::default())
-            .expect("text");
+        crate::write_text(&report, &mut out, &crate::TextOptions::default()).expect("text");
         let out = String::from_utf8(out).expect("utf-8");
         assert!(out.contains("live at exit (estimated)"), "{out}");
         assert!(out.contains("MEMLEAK_SAMPLE_BYTES=4096"), "{out}");
-        assert_eq!(report.to_json()["sampling"]["mean_bytes"], 4096);
+        assert_eq!(crate::to_json(&report)["sampling"]["mean_bytes"], 4096);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::model::Amount;
-use crate::symbols::stack::StackEntry;
+use crate::symbols::entry::StackEntry;
 
 /// `function  file:line`, `function  file`, `function`, or `??  0x55d4c3a2b1f0`.
 pub(crate) fn entry_line(entry: &StackEntry, cwd: Option<&Path>) -> String {
@@ -17,7 +17,7 @@ pub(crate) fn entry_line(entry: &StackEntry, cwd: Option<&Path>) -> String {
     }
 }
 
-/// Shortens a source path for display (see [`Report::write_text`](crate::Report::write_text)).
+/// Shortens a source path for display (see [`write_text`](crate::write_text)).
 pub(crate) fn shorten_path(file: &str, cwd: Option<&Path>) -> String {
     if let Some(rest) = file.strip_prefix("/rustc/")
         && let Some((_hash, tail)) = rest.split_once('/')

@@ -7,12 +7,16 @@ use std::path::{Path, PathBuf};
 use crate::analysis::findings::{
     ProgramInfo, ReportCycle, ReportSite, ReportSuppression, Summary, ThreadLeak,
 };
+use crate::analysis::growth::{GrowingSite, GrowthWindow};
+use crate::memory::layers::{Layers, MemoryLayers};
 use crate::memory::overview::Memory;
 use crate::model::{Amount, SiteKind};
 use crate::profile::footprint::Footprint;
 use crate::profile::loaded::Reachability;
 use crate::profile::sampling::Sampling;
+use crate::profile::timeline::Sample;
 use crate::symbols::SymbolWarning;
+use crate::symbols::entry::StackEntry;
 
 /// An analysed profile: what was live at exit, by kind and trimmed stack.
 #[derive(Debug, Clone)]
@@ -162,5 +166,57 @@ impl Report {
     #[must_use]
     pub fn written_on_request(&self) -> bool {
         self.reason.as_deref() == Some("request")
+    }
+
+    /// The profile's footprint at exit, as written; `None` when it has none (an older
+    /// profile).
+    #[must_use]
+    pub fn footprint(&self) -> Option<&Footprint> {
+        self.footprint.as_ref()
+    }
+
+    /// Where the memory went at the heap's peak and at exit, by layer.
+    #[must_use]
+    pub fn layers(&self) -> &MemoryLayers {
+        &self.memory.layers
+    }
+
+    /// The timeline's samples, oldest first (empty without a timeline).
+    #[must_use]
+    pub fn samples(&self) -> &[Sample] {
+        &self.memory.samples
+    }
+
+    /// The layers of each of [`samples`](Self::samples), malloc's per-block overhead
+    /// estimated from the average at exit.
+    #[must_use]
+    pub fn sample_layers(&self) -> &[Layers] {
+        &self.memory.sample_layers
+    }
+
+    /// The stacks whose live bytes kept rising while the program ran, fastest first (see
+    /// the `growth` thresholds in the crate docs). Informational: not leaks.
+    #[must_use]
+    pub fn growth(&self) -> &[GrowingSite] {
+        &self.memory.growth
+    }
+
+    /// How many checkpoints, over how long, growth was looked for in; whether it was
+    /// looked for at all.
+    #[must_use]
+    pub fn growth_window(&self) -> GrowthWindow {
+        self.memory.growth_window
+    }
+
+    /// Bytes live at exit by trimmed stack, every tracked block counted, biggest first.
+    #[must_use]
+    pub fn heap_by_stack(&self) -> &[(Vec<StackEntry>, u64)] {
+        &self.memory.heap_by_stack
+    }
+
+    /// Nanoseconds from tracking start to when the profile was written.
+    #[must_use]
+    pub fn elapsed_ns(&self) -> u64 {
+        self.memory.elapsed_ns
     }
 }

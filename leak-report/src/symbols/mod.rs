@@ -4,6 +4,7 @@
 //! trimmed of the allocator's plumbing and the runtime's start-up.
 
 mod binary;
+pub(crate) mod entry;
 pub(crate) mod load;
 mod module_map;
 pub(crate) mod plumbing;

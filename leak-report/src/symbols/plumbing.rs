@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::symbols::stack::StackEntry;
+use crate::symbols::entry::StackEntry;
 
 /// Path prefixes (after any leading `<`) of the allocator, the tracker and the standard
 /// library internals that every allocation passes through.

@@ -13,8 +13,8 @@
 //!   `std::io::stdio` into a caller's buffer (`read_line`, `read_to_string`, ...) is the
 //!   program's string, not stdin's buffer.
 
+use crate::symbols::entry::StackEntry;
 use crate::symbols::plumbing::{is_plumbing_entry, normalized};
-use crate::symbols::stack::StackEntry;
 
 /// std functions that keep memory until exit on purpose: stdout's and stdin's buffers, the
 /// main thread's handle and name, the bookkeeping of a thread still running at exit (its

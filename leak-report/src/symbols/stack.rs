@@ -13,34 +13,9 @@
 //! 4. **Classify** the stack after step 2 (see the `runtime` module).
 
 use crate::profile::loaded::{Profile, Site};
+use crate::symbols::entry::{StackEntry, UNKNOWN_FUNCTION};
 use crate::symbols::plumbing::{is_call_once_shim_entry, is_plumbing_entry, is_startup_entry};
 use crate::symbols::runtime::is_runtime;
-
-/// One line of a displayed stack: an inlined function or a frame.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub struct StackEntry {
-    /// Demangled function name, or `"??"` when unknown.
-    pub function: String,
-    /// Source file, when known.
-    pub file: Option<String>,
-    /// Source line, when known.
-    pub line: Option<u64>,
-    /// The return address, kept only for unresolved entries (no function and no file),
-    /// where it is the only thing that tells two of them apart.
-    pub ip: Option<u64>,
-}
-
-/// The name shown for a frame that could not be symbolized.
-pub const UNKNOWN_FUNCTION: &str = "??";
-
-impl StackEntry {
-    /// Whether the entry could not be symbolized at all.
-    #[must_use]
-    pub fn is_unresolved(&self) -> bool {
-        self.ip.is_some()
-    }
-}
 
 /// A site's displayed stack and whether it is the runtime's.
 #[derive(Debug, Clone, PartialEq, Eq)]

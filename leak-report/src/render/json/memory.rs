@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::analysis::growth::GrowingSite;
 use crate::memory::layers::{Layers, MemoryLayers};
-use crate::render::json::report::WireEntry;
+use crate::render::json::entry::WireEntry;
 use crate::report::model::Report;
 
 /// `layers` in report.json.
@@ -69,20 +69,18 @@ impl<'a> From<&'a Layers> for WireLayers<'a> {
     }
 }
 
-impl Report {
-    /// `timeline`: what the profile's timeline held; `None` without one.
-    pub(crate) fn wire_timeline(&self) -> Option<WireTimeline> {
-        let window = self.growth_window();
-        if self.samples().is_empty() && window.checkpoints == 0 {
-            return None;
-        }
-        Some(WireTimeline {
-            samples: self.samples().len(),
-            checkpoints: window.checkpoints,
-            span_ns: window.span_ns,
-            growth_checked: window.checked(),
-        })
+/// `timeline`: what the profile's timeline held; `None` without one.
+pub(crate) fn wire_timeline(report: &Report) -> Option<WireTimeline> {
+    let window = report.growth_window();
+    if report.samples().is_empty() && window.checkpoints == 0 {
+        return None;
     }
+    Some(WireTimeline {
+        samples: report.samples().len(),
+        checkpoints: window.checkpoints,
+        span_ns: window.span_ns,
+        growth_checked: window.checked(),
+    })
 }
 
 #[derive(Serialize)]

@@ -10,9 +10,10 @@ use crate::model::{Amount, SiteKind};
 use crate::profile::footprint::Footprint;
 use crate::profile::loaded::Reachability;
 use crate::profile::sampling::Sampling;
+use crate::render::json::entry::WireEntry;
+use crate::render::json::memory::wire_timeline;
 use crate::render::json::memory::{WireGrowth, WireMemoryLayers, WireTimeline};
 use crate::report::model::Report;
-use crate::symbols::stack::StackEntry;
 
 /// The `format` value of `report.json`.
 pub const REPORT_FORMAT: &str = "memleak-report";
@@ -21,69 +22,71 @@ pub const REPORT_FORMAT: &str = "memleak-report";
 /// `at_peak`/`at_exit` shape (see `docs/report-json.md`).
 pub const REPORT_VERSION: u64 = 2;
 
-impl Report {
-    /// report.json as a value (see `docs/report-json.md`). Every site is included, runtime
-    /// ones too, in the report's order.
-    #[must_use]
-    pub fn to_json(&self) -> Value {
-        // Serializing plain structs with string keys into a `Value` cannot fail.
-        serde_json::to_value(self.wire()).unwrap_or(Value::Null)
-    }
+/// report.json as a value (see `docs/report-json.md`). Every site is included, runtime
+/// ones too, in the report's order.
+#[must_use]
+pub fn to_json(report: &Report) -> Value {
+    // Serializing plain structs with string keys into a `Value` cannot fail.
+    serde_json::to_value(wire(report)).unwrap_or(Value::Null)
+}
 
-    /// report.json, pretty-printed, with a trailing newline. Keys come in the documented
-    /// order (`format`, `version`, `program`, `summary`, `reachability`, `sampling`, `footprint`,
-    /// `layers`, `timeline`, `growth`, `sites`, `cycles`, `suppressed`), not sorted.
-    ///
-    /// # Errors
-    /// Write errors.
-    pub fn write_json(&self, out: &mut dyn io::Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &self.wire())?;
-        out.write_all(b"\n")
-    }
+/// report.json, pretty-printed, with a trailing newline. Keys come in the documented
+/// order (`format`, `version`, `program`, `summary`, `reachability`, `sampling`, `footprint`,
+/// `layers`, `timeline`, `growth`, `sites`, `cycles`, `suppressed`), not sorted.
+///
+/// # Errors
+/// Write errors.
+pub fn write_json(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &wire(report))?;
+    out.write_all(b"\n")
+}
 
-    fn wire(&self) -> Wire<'_> {
-        let program = self.program();
-        let summary = self.summary();
-        let scanned = self.reachability().is_some();
-        Wire {
-            format: REPORT_FORMAT,
-            version: REPORT_VERSION,
-            program: WireProgram {
-                exe: &program.exe,
-                args: &program.args,
-                exit_code: program.exit_code,
-                unsymbolized: self
-                    .symbol_warnings()
-                    .iter()
-                    .map(|warning| WireUnsymbolized {
-                        module: &warning.module,
-                        frames: warning.frames,
-                        rebuilt: warning.is_rebuilt(),
-                        message: warning.to_string(),
-                    })
-                    .collect(),
-            },
-            summary: WireSummary {
-                live_at_exit: summary.live_at_exit.into(),
-                total_allocated: summary.total_allocated.into(),
-                peak_live: summary.peak_live.into(),
-                runtime: summary.runtime.into(),
-                definite: scanned.then(|| summary.definite.into()),
-                indirect: scanned.then(|| summary.indirect.into()),
-                reachable: scanned.then(|| summary.reachable.into()),
-                cycles: scanned.then_some(summary.cycles),
-                suppressed: summary.suppressed.into(),
-            },
-            reachability: self.reachability().map(WireReachability::from),
-            sampling: self.sampling(),
-            footprint: self.footprint(),
-            layers: WireMemoryLayers::from(self.layers()),
-            timeline: self.wire_timeline(),
-            growth: self.growth().iter().map(WireGrowth::from).collect(),
-            sites: self.sites().iter().map(WireSite::from).collect(),
-            cycles: self.cycles().iter().map(WireCycle::from).collect(),
-            suppressed: self.suppressed().iter().map(WireSuppressed::from).collect(),
-        }
+fn wire(report: &Report) -> Wire<'_> {
+    let program = report.program();
+    let summary = report.summary();
+    let scanned = report.reachability().is_some();
+    Wire {
+        format: REPORT_FORMAT,
+        version: REPORT_VERSION,
+        program: WireProgram {
+            exe: &program.exe,
+            args: &program.args,
+            exit_code: program.exit_code,
+            unsymbolized: report
+                .symbol_warnings()
+                .iter()
+                .map(|warning| WireUnsymbolized {
+                    module: &warning.module,
+                    frames: warning.frames,
+                    rebuilt: warning.is_rebuilt(),
+                    message: warning.to_string(),
+                })
+                .collect(),
+        },
+        summary: WireSummary {
+            live_at_exit: summary.live_at_exit.into(),
+            total_allocated: summary.total_allocated.into(),
+            peak_live: summary.peak_live.into(),
+            runtime: summary.runtime.into(),
+            definite: scanned.then(|| summary.definite.into()),
+            indirect: scanned.then(|| summary.indirect.into()),
+            reachable: scanned.then(|| summary.reachable.into()),
+            cycles: scanned.then_some(summary.cycles),
+            suppressed: summary.suppressed.into(),
+        },
+        reachability: report.reachability().map(WireReachability::from),
+        sampling: report.sampling(),
+        footprint: report.footprint(),
+        layers: WireMemoryLayers::from(report.layers()),
+        timeline: wire_timeline(report),
+        growth: report.growth().iter().map(WireGrowth::from).collect(),
+        sites: report.sites().iter().map(WireSite::from).collect(),
+        cycles: report.cycles().iter().map(WireCycle::from).collect(),
+        suppressed: report
+            .suppressed()
+            .iter()
+            .map(WireSuppressed::from)
+            .collect(),
     }
 }
 
@@ -251,27 +254,6 @@ impl<'a> From<&'a ReportSuppression> for WireSuppressed<'a> {
     }
 }
 
-/// `{"function", "file", "line"}`, plus `"ip"` for an unresolved entry.
-#[derive(Serialize)]
-pub(crate) struct WireEntry<'a> {
-    function: &'a str,
-    file: Option<&'a str>,
-    line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ip: Option<u64>,
-}
-
-impl<'a> From<&'a StackEntry> for WireEntry<'a> {
-    fn from(entry: &'a StackEntry) -> Self {
-        Self {
-            function: &entry.function,
-            file: entry.file.as_deref(),
-            line: entry.line,
-            ip: entry.ip,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,7 +275,7 @@ mod tests {
     #[test]
     fn shape_follows_the_contract() {
         let mut out = Vec::new();
-        leaky_report().write_json(&mut out).unwrap();
+        write_json(&leaky_report(), &mut out).unwrap();
         assert!(out.ends_with(b"}\n"));
         let text = String::from_utf8(out.clone()).unwrap();
         assert!(
@@ -303,7 +285,7 @@ mod tests {
             "pretty-printed, in the documented order: {text}"
         );
         let value: Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(value, leaky_report().to_json());
+        assert_eq!(value, to_json(&leaky_report()));
 
         assert_eq!(value["format"], "memleak-report");
         assert_eq!(value["version"], 2);
@@ -358,7 +340,10 @@ mod tests {
             profile_json.to_string().as_bytes(),
         )
         .unwrap();
-        let value = Report::build(&profile, ProgramInfo::from_profile(&profile)).to_json();
+        let value = to_json(&Report::build(
+            &profile,
+            ProgramInfo::from_profile(&profile),
+        ));
         assert_eq!(value["program"]["exit_code"], Value::Null);
         assert_eq!(
             value["sites"][1]["stack"][0],

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::model::SiteKind;
 use crate::render::format::thousands;
 use crate::report::model::Report;
-use crate::symbols::stack::StackEntry;
+use crate::symbols::entry::StackEntry;
 
 /// The largest total count handed to inferno, which sums counts in a `u64` (overflowing
 /// on hostile sizes) and places boxes with `f64`s.
@@ -21,121 +21,126 @@ const MAX_TOTAL: u64 = 1 << 52;
 /// The flamegraph's title.
 const TITLE: &str = "Live at exit";
 
-impl Report {
-    /// live-at-exit flamegraph SVG: the bytes of every site live at exit except the
-    /// runtime's (so with a scan: definite, indirect and still reachable) by stack, `main`
-    /// at the bottom, the allocating function on top. Frames are function names only, so
-    /// sites that differ only in line numbers share a box. The output is the same for the
-    /// same report. With nothing live at exit, a small SVG that says so.
-    ///
-    /// # Errors
-    /// Write errors, as [`Error::Flamegraph`].
-    pub fn write_live_flamegraph(&self, out: &mut dyn io::Write) -> Result<(), Error> {
-        let live = self.summary().live_at_exit;
-        let subtitle = format!(
-            "{}: {} bytes in {} blocks live at exit, runtime excluded",
-            self.program().name(),
-            thousands(live.bytes),
-            thousands(live.blocks),
-        );
-        let (lines, scale) = self.folded_live();
-        self.draw(TITLE, subtitle, "nothing live at exit", &lines, scale, out)
-    }
+/// live-at-exit flamegraph SVG: the bytes of every site live at exit except the
+/// runtime's (so with a scan: definite, indirect and still reachable) by stack, `main`
+/// at the bottom, the allocating function on top. Frames are function names only, so
+/// sites that differ only in line numbers share a box. The output is the same for the
+/// same report. With nothing live at exit, a small SVG that says so.
+///
+/// # Errors
+/// Write errors, as [`Error::Flamegraph`].
+pub fn write_live_flamegraph(report: &Report, out: &mut dyn io::Write) -> Result<(), Error> {
+    let live = report.summary().live_at_exit;
+    let subtitle = format!(
+        "{}: {} bytes in {} blocks live at exit, runtime excluded",
+        report.program().name(),
+        thousands(live.bytes),
+        thousands(live.blocks),
+    );
+    let (lines, scale) = folded_live(report);
+    draw(
+        report,
+        TITLE,
+        subtitle,
+        "nothing live at exit",
+        &lines,
+        scale,
+        out,
+    )
+}
 
-    /// The flamegraph SVG of one kind's bytes (e.g. [`SiteKind::Definite`]), drawn as
-    /// [`write_live_flamegraph`](Self::write_live_flamegraph) draws all of them. With
-    /// nothing of that kind, a small SVG that says so.
-    ///
-    /// # Errors
-    /// Write errors, as [`Error::Flamegraph`].
-    pub fn write_kind_flamegraph(
-        &self,
-        kind: SiteKind,
-        out: &mut dyn io::Write,
-    ) -> Result<(), Error> {
-        let (title, what) = match kind {
-            SiteKind::Definite => ("Definitely lost", "definitely lost"),
-            SiteKind::Indirect => ("Indirectly lost", "indirectly lost"),
-            SiteKind::Reachable => ("Still reachable", "still reachable at exit"),
-            SiteKind::LiveAtExit => (TITLE, "live at exit, runtime excluded"),
-            SiteKind::Runtime => ("Held by the runtime", "held by the Rust runtime"),
-        };
-        let amount = self.amount_of(kind);
-        let subtitle = format!(
-            "{}: {} bytes in {} blocks {what}",
-            self.program().name(),
-            thousands(amount.bytes),
-            thousands(amount.blocks),
-        );
-        let (lines, scale) = self.folded(|site| site.kind == kind);
-        let empty = format!("nothing {what}");
-        self.draw(title, subtitle, &empty, &lines, scale, out)
-    }
+/// The flamegraph SVG of one kind's bytes (e.g. [`SiteKind::Definite`]), drawn as
+/// [`write_live_flamegraph`](write_live_flamegraph) draws all of them. With
+/// nothing of that kind, a small SVG that says so.
+///
+/// # Errors
+/// Write errors, as [`Error::Flamegraph`].
+pub fn write_kind_flamegraph(
+    report: &Report,
+    kind: SiteKind,
+    out: &mut dyn io::Write,
+) -> Result<(), Error> {
+    let (title, what) = match kind {
+        SiteKind::Definite => ("Definitely lost", "definitely lost"),
+        SiteKind::Indirect => ("Indirectly lost", "indirectly lost"),
+        SiteKind::Reachable => ("Still reachable", "still reachable at exit"),
+        SiteKind::LiveAtExit => (TITLE, "live at exit, runtime excluded"),
+        SiteKind::Runtime => ("Held by the runtime", "held by the Rust runtime"),
+    };
+    let amount = report.amount_of(kind);
+    let subtitle = format!(
+        "{}: {} bytes in {} blocks {what}",
+        report.program().name(),
+        thousands(amount.bytes),
+        thousands(amount.blocks),
+    );
+    let (lines, scale) = folded(report, |site| site.kind == kind);
+    let empty = format!("nothing {what}");
+    draw(report, title, subtitle, &empty, &lines, scale, out)
+}
 
-    /// The kinds worth a flamegraph of their own: those with bytes, leaks first
-    /// (definite, indirect, reachable, or live at exit without a scan). Runtime memory is
-    /// never one of them.
-    #[must_use]
-    pub fn flamegraph_kinds(&self) -> Vec<SiteKind> {
-        SiteKind::ALL
-            .into_iter()
-            .filter(|&kind| kind != SiteKind::Runtime && self.amount_of(kind).bytes > 0)
-            .collect()
-    }
+/// The kinds worth a flamegraph of their own: those with bytes, leaks first
+/// (definite, indirect, reachable, or live at exit without a scan). Runtime memory is
+/// never one of them.
+#[must_use]
+pub fn flamegraph_kinds(report: &Report) -> Vec<SiteKind> {
+    SiteKind::ALL
+        .into_iter()
+        .filter(|&kind| kind != SiteKind::Runtime && report.amount_of(kind).bytes > 0)
+        .collect()
+}
 
-    pub(crate) fn draw(
-        &self,
-        title: &str,
-        subtitle: String,
-        empty: &str,
-        lines: &[String],
-        scale: u64,
-        out: &mut dyn io::Write,
-    ) -> Result<(), Error> {
-        let wrap = |source| Error::Flamegraph {
-            path: self.profile_path().to_owned(),
-            source,
-        };
-        if lines.is_empty() {
-            return out
-                .write_all(empty_svg(title, empty).as_bytes())
-                .map_err(wrap);
-        }
-        let mut options = Options::default();
-        options.title = title.to_owned();
-        options.subtitle = Some(subtitle);
-        options.colors = Palette::Basic(BasicPalette::Mem);
-        options.count_name = "bytes".to_owned();
-        // Colours from a hash of the name, not from a generator whose state carries over
-        // between calls: the same report always gives the same SVG.
-        options.deterministic = true;
-        // Boxes are `count * factor` bytes wide: exact, or within a scale of it.
-        options.factor = scale as f64;
-        flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut *out)
-            .map_err(wrap)
+pub(crate) fn draw(
+    report: &Report,
+    title: &str,
+    subtitle: String,
+    empty: &str,
+    lines: &[String],
+    scale: u64,
+    out: &mut dyn io::Write,
+) -> Result<(), Error> {
+    let wrap = |source| Error::Flamegraph {
+        path: report.profile_path().to_owned(),
+        source,
+    };
+    if lines.is_empty() {
+        return out
+            .write_all(empty_svg(title, empty).as_bytes())
+            .map_err(wrap);
     }
+    let mut options = Options::default();
+    options.title = title.to_owned();
+    options.subtitle = Some(subtitle);
+    options.colors = Palette::Basic(BasicPalette::Mem);
+    options.count_name = "bytes".to_owned();
+    // Colours from a hash of the name, not from a generator whose state carries over
+    // between calls: the same report always gives the same SVG.
+    options.deterministic = true;
+    // Boxes are `count * factor` bytes wide: exact, or within a scale of it.
+    options.factor = scale as f64;
+    flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut *out).map_err(wrap)
+}
 
-    /// [`folded`](Self::folded) for everything live but the runtime's.
-    pub(crate) fn folded_live(&self) -> (Vec<String>, u64) {
-        self.folded(|site| site.kind != SiteKind::Runtime)
-    }
+/// [`folded`](folded) for everything live but the runtime's.
+pub(crate) fn folded_live(report: &Report) -> (Vec<String>, u64) {
+    folded(report, |site| site.kind != SiteKind::Runtime)
+}
 
-    /// Folded stacks of the sites `keep` accepts, `outer;...;inner bytes`, sorted
-    /// (inferno's `from_lines` wants them sorted), equal stacks merged; and the scale the
-    /// byte counts were divided by, 1 unless their total is beyond [`MAX_TOTAL`].
-    pub(crate) fn folded(&self, keep: impl Fn(&ReportSite) -> bool) -> (Vec<String>, u64) {
-        let mut folded: BTreeMap<String, u64> = BTreeMap::new();
-        for site in self
-            .sites()
-            .iter()
-            .filter(|site| site.bytes > 0 && keep(site))
-        {
-            let stack: Vec<String> = site.stack.iter().rev().map(frame_name).collect();
-            let bytes = folded.entry(stack.join(";")).or_default();
-            *bytes = bytes.saturating_add(site.bytes);
-        }
-        folded_lines(folded)
+/// Folded stacks of the sites `keep` accepts, `outer;...;inner bytes`, sorted
+/// (inferno's `from_lines` wants them sorted), equal stacks merged; and the scale the
+/// byte counts were divided by, 1 unless their total is beyond [`MAX_TOTAL`].
+pub(crate) fn folded(report: &Report, keep: impl Fn(&ReportSite) -> bool) -> (Vec<String>, u64) {
+    let mut folded: BTreeMap<String, u64> = BTreeMap::new();
+    for site in report
+        .sites()
+        .iter()
+        .filter(|site| site.bytes > 0 && keep(site))
+    {
+        let stack: Vec<String> = site.stack.iter().rev().map(frame_name).collect();
+        let bytes = folded.entry(stack.join(";")).or_default();
+        *bytes = bytes.saturating_add(site.bytes);
     }
+    folded_lines(folded)
 }
 
 /// Folded lines from stacks (`outer;...;inner`) and their bytes, sorted as inferno wants
@@ -192,7 +197,7 @@ mod tests {
 
     fn svg(report: &Report) -> String {
         let mut out = Vec::new();
-        report.write_live_flamegraph(&mut out).unwrap();
+        write_live_flamegraph(report, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -203,7 +208,7 @@ mod tests {
 
     #[test]
     fn folded_lines_are_outermost_first_and_exclude_runtime() {
-        let (lines, scale) = leaky_report().folded_live();
+        let (lines, scale) = folded_live(&leaky_report());
         assert_eq!(
             lines,
             [
@@ -245,7 +250,7 @@ mod tests {
         ]);
         let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
         assert_eq!(
-            report.folded_live().0,
+            folded_live(&report).0,
             [
                 "app::main;?? 0x1180;<[u8, 4] as app::T>::g 4",
                 "app::main;app::f 3"
@@ -284,7 +289,7 @@ mod tests {
             (&["app::tiny"], &[1]),
         ]);
         let report = Report::build(&profile, ProgramInfo::from_profile(&profile));
-        let (lines, scale) = report.folded_live();
+        let (lines, scale) = folded_live(&report);
         assert_eq!(
             lines.len(),
             2,
@@ -315,9 +320,7 @@ mod tests {
                 Ok(())
             }
         }
-        let error = leaky_report()
-            .write_live_flamegraph(&mut Broken)
-            .unwrap_err();
+        let error = write_live_flamegraph(&leaky_report(), &mut Broken).unwrap_err();
         assert!(matches!(error, Error::Flamegraph { .. }));
         assert!(
             error.to_string().contains("/fixtures/leaky.json"),

@@ -9,6 +9,7 @@ use std::io;
 use crate::error::Error;
 use crate::memory::layers::{Layers, Part};
 use crate::render::format::human;
+use crate::render::svg::flamegraph::draw;
 use crate::render::svg::flamegraph::{folded_lines, frame_name};
 use crate::report::model::Report;
 
@@ -18,72 +19,71 @@ const TITLE: &str = "Resident memory at exit, by layer";
 /// The box every layer stands on.
 const ROOT: &str = "RSS";
 
-impl Report {
-    /// The layers flamegraph SVG (`layers.svg`) of the memory at exit: the resident set
-    /// split by layer, the tracked heap split by stack. Unknown layers are left out. With
-    /// no layers at exit (a profile without a footprint), a small SVG that says so. The
-    /// same report always gives the same SVG.
-    ///
-    /// # Errors
-    /// Write errors, as [`Error::Flamegraph`].
-    pub fn write_layers_flamegraph(&self, out: &mut dyn io::Write) -> Result<(), Error> {
-        let Some(exit) = &self.layers().at_exit else {
-            let empty = "no memory layers: the profile has no footprint";
-            return self.draw(TITLE, String::new(), empty, &[], 1, out);
+/// The layers flamegraph SVG (`layers.svg`) of the memory at exit: the resident set
+/// split by layer, the tracked heap split by stack. Unknown layers are left out. With
+/// no layers at exit (a profile without a footprint), a small SVG that says so. The
+/// same report always gives the same SVG.
+///
+/// # Errors
+/// Write errors, as [`Error::Flamegraph`].
+pub fn write_layers_flamegraph(report: &Report, out: &mut dyn io::Write) -> Result<(), Error> {
+    let Some(exit) = &report.layers().at_exit else {
+        let empty = "no memory layers: the profile has no footprint";
+        return draw(report, TITLE, String::new(), empty, &[], 1, out);
+    };
+    let (lines, scale) = folded_lines(folded_layers(report, exit));
+    draw(
+        report,
+        TITLE,
+        layers_subtitle(report, exit),
+        "nothing resident",
+        &lines,
+        scale,
+        out,
+    )
+}
+
+/// `RSS;layer` and `RSS;tracked heap;main;...;f` stacks with their bytes.
+pub(crate) fn folded_layers(report: &Report, exit: &Layers) -> BTreeMap<String, u64> {
+    let mut folded = BTreeMap::new();
+    let mut by_stack: u64 = 0;
+    for (stack, bytes) in report.heap_by_stack() {
+        let frames: Vec<String> = stack.iter().rev().map(frame_name).collect();
+        let key = format!("{ROOT};{};{}", Part::TrackedHeap.name(), frames.join(";"));
+        let sum: &mut u64 = folded.entry(key).or_default();
+        *sum = sum.saturating_add(*bytes);
+        by_stack = by_stack.saturating_add(*bytes);
+    }
+    for (part, bytes) in exit.parts() {
+        let bytes = match part {
+            // What the tracker counted beyond the blocks it listed (none, normally).
+            Part::TrackedHeap => Some(exit.tracked_heap.saturating_sub(by_stack)),
+            _ => bytes,
         };
-        let (lines, scale) = folded_lines(self.folded_layers(exit));
-        self.draw(
-            TITLE,
-            self.layers_subtitle(exit),
-            "nothing resident",
-            &lines,
-            scale,
-            out,
-        )
-    }
-
-    /// `RSS;layer` and `RSS;tracked heap;main;...;f` stacks with their bytes.
-    pub(crate) fn folded_layers(&self, exit: &Layers) -> BTreeMap<String, u64> {
-        let mut folded = BTreeMap::new();
-        let mut by_stack: u64 = 0;
-        for (stack, bytes) in self.heap_by_stack() {
-            let frames: Vec<String> = stack.iter().rev().map(frame_name).collect();
-            let key = format!("{ROOT};{};{}", Part::TrackedHeap.name(), frames.join(";"));
-            let sum: &mut u64 = folded.entry(key).or_default();
-            *sum = sum.saturating_add(*bytes);
-            by_stack = by_stack.saturating_add(*bytes);
+        if let Some(bytes) = bytes.filter(|&bytes| bytes > 0) {
+            folded.insert(format!("{ROOT};{}", part.name()), bytes);
         }
-        for (part, bytes) in exit.parts() {
-            let bytes = match part {
-                // What the tracker counted beyond the blocks it listed (none, normally).
-                Part::TrackedHeap => Some(exit.tracked_heap.saturating_sub(by_stack)),
-                _ => bytes,
-            };
-            if let Some(bytes) = bytes.filter(|&bytes| bytes > 0) {
-                folded.insert(format!("{ROOT};{}", part.name()), bytes);
-            }
-        }
-        folded
     }
+    folded
+}
 
-    /// `leaky: RSS 3.5 MiB at exit: tracked heap 10.8 KiB, native 28.9 KiB, malloc free
-    /// 90.7 KiB` (the known ones; the boxes say the rest).
-    fn layers_subtitle(&self, exit: &Layers) -> String {
-        let parts: Vec<String> = [
-            ("tracked heap", Some(exit.tracked_heap)),
-            ("native", exit.native),
-            ("malloc free", exit.allocator_free),
-        ]
-        .iter()
-        .filter_map(|(name, bytes)| Some(format!("{name} {}", human((*bytes)?))))
-        .collect();
-        let rss = exit.rss.map_or_else(|| "unknown".to_owned(), human);
-        format!(
-            "{}: RSS {rss} at exit: {}",
-            self.program().name(),
-            parts.join(", ")
-        )
-    }
+/// `leaky: RSS 3.5 MiB at exit: tracked heap 10.8 KiB, native 28.9 KiB, malloc free
+/// 90.7 KiB` (the known ones; the boxes say the rest).
+fn layers_subtitle(report: &Report, exit: &Layers) -> String {
+    let parts: Vec<String> = [
+        ("tracked heap", Some(exit.tracked_heap)),
+        ("native", exit.native),
+        ("malloc free", exit.allocator_free),
+    ]
+    .iter()
+    .filter_map(|(name, bytes)| Some(format!("{name} {}", human((*bytes)?))))
+    .collect();
+    let rss = exit.rss.map_or_else(|| "unknown".to_owned(), human);
+    format!(
+        "{}: RSS {rss} at exit: {}",
+        report.program().name(),
+        parts.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -109,7 +109,7 @@ mod tests {
 
     fn svg(report: &Report) -> String {
         let mut out = Vec::new();
-        report.write_layers_flamegraph(&mut out).unwrap();
+        write_layers_flamegraph(report, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -117,7 +117,7 @@ mod tests {
     fn the_rss_splits_by_layer_and_the_heap_by_stack() {
         let report = report(Some(full()));
         let exit = report.layers().at_exit.clone().unwrap();
-        let folded = report.folded_layers(&exit);
+        let folded = folded_layers(&report, &exit);
         let keys: Vec<&str> = folded.keys().map(String::as_str).collect();
         assert_eq!(
             keys,

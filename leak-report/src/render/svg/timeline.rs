@@ -46,34 +46,32 @@ const LINES: [Line; 4] = [
 /// Background bands: pressure level and fill.
 const BANDS: [(&str, &str); 2] = [("warning", "#fbefc0"), ("critical", "#f6c9c9")];
 
-impl Report {
-    /// Whether [`write_timeline_chart`](Self::write_timeline_chart) has something to draw:
-    /// at least two samples.
-    #[must_use]
-    pub fn has_timeline_chart(&self) -> bool {
-        self.samples().len() >= 2
-    }
+/// Whether [`write_timeline_chart`](write_timeline_chart) has something to draw:
+/// at least two samples.
+#[must_use]
+pub fn has_timeline_chart(report: &Report) -> bool {
+    report.samples().len() >= 2
+}
 
-    /// The timeline chart SVG (`timeline.svg`). With fewer than two samples, a small SVG
-    /// that says there is no timeline. The same report always gives the same SVG.
-    ///
-    /// # Errors
-    /// Write errors, as [`Error::Chart`].
-    pub fn write_timeline_chart(&self, out: &mut dyn io::Write) -> Result<(), Error> {
-        let svg = if self.has_timeline_chart() {
-            chart(self)
-        } else {
-            crate::render::svg::flamegraph::empty_svg(
-                "Memory over time",
-                "no timeline: the profile has fewer than two samples",
-            )
-        };
-        out.write_all(svg.as_bytes())
-            .map_err(|source| Error::Chart {
-                path: self.profile_path().to_owned(),
-                source,
-            })
-    }
+/// The timeline chart SVG (`timeline.svg`). With fewer than two samples, a small SVG
+/// that says there is no timeline. The same report always gives the same SVG.
+///
+/// # Errors
+/// Write errors, as [`Error::Chart`].
+pub fn write_timeline_chart(report: &Report, out: &mut dyn io::Write) -> Result<(), Error> {
+    let svg = if has_timeline_chart(report) {
+        chart(report)
+    } else {
+        crate::render::svg::flamegraph::empty_svg(
+            "Memory over time",
+            "no timeline: the profile has fewer than two samples",
+        )
+    };
+    out.write_all(svg.as_bytes())
+        .map_err(|source| Error::Chart {
+            path: report.profile_path().to_owned(),
+            source,
+        })
 }
 
 /// The SVG of a report with at least two samples.

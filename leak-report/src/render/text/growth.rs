@@ -4,7 +4,7 @@
 use std::io;
 
 use crate::render::format::{entry_line, human, more, seconds};
-use crate::render::text::write::Writer;
+use crate::render::text::writer::Writer;
 use crate::report::model::Report;
 
 /// The section; nothing when no stack grew.

@@ -6,7 +6,7 @@ use std::io;
 
 use crate::model::SiteKind;
 use crate::render::format::plural;
-use crate::render::text::write::Writer;
+use crate::render::text::writer::Writer;
 use crate::report::model::Report;
 
 /// The first lines: the program, the headline numbers, notes.

@@ -9,7 +9,7 @@ use crate::memory::alerts::Alerts;
 use crate::memory::layers::{Layers, Part};
 use crate::profile::footprint::{Footprint, Limit};
 use crate::render::format::{Style, human, seconds};
-use crate::render::text::write::Writer;
+use crate::render::text::writer::Writer;
 use crate::report::model::Report;
 
 /// malloc's free space is called fragmentation when it is at least this big...

@@ -5,3 +5,4 @@ pub(crate) mod header;
 pub(crate) mod memory;
 pub(crate) mod sections;
 pub(crate) mod write;
+pub(crate) mod writer;

@@ -7,9 +7,9 @@ use std::io;
 use crate::analysis::findings::{ReportCycle, ReportSite};
 use crate::model::{Amount, SiteKind};
 use crate::render::format::{entry_line, more, plural};
-use crate::render::text::write::{Writer, whole};
+use crate::render::text::writer::{Writer, whole};
 use crate::report::model::Report;
-use crate::symbols::stack::StackEntry;
+use crate::symbols::entry::StackEntry;
 
 /// Definite sites, cycles, the rest of the indirect sites, then the reachable memory.
 pub(crate) fn scanned_sections(report: &Report, writer: &mut Writer<'_>) -> io::Result<()> {
@@ -161,7 +161,8 @@ mod tests {
 
     use super::*;
     use crate::analysis::findings::ProgramInfo;
-    use crate::render::text::write::{TextOptions, render};
+    use crate::render::text::write::render;
+    use crate::render::text::writer::TextOptions;
     use crate::testing::scanned;
 
     fn text(report: &Report, options: &TextOptions) -> String {
