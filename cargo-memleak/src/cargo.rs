@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use cargo_metadata::TargetKind;
 
 use crate::build_messages::{MESSAGE_FORMAT, build_artifacts};
-use crate::env;
+use crate::env::{self, cargo_program};
 use crate::process::ProcessBuilder;
 use crate::workspace::{Kind, Selection};
 
@@ -54,11 +54,6 @@ pub(crate) fn write_tracker_profile(target_dir: &Path) -> std::io::Result<PathBu
     let path = target_dir.join("tracker-profile.toml");
     std::fs::write(&path, text)?;
     Ok(path)
-}
-
-/// The cargo to run: the one that runs us, else `cargo` from `PATH`.
-pub(crate) fn cargo_program() -> OsString {
-    env::var_os(env::CARGO).unwrap_or_else(|| "cargo".into())
 }
 
 /// The user's build settings that `cargo memleak` adds to rather than replaces.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
 
-use crate::exit_code::{self, Failure};
+use crate::exit_code;
 use crate::workspace::Kind;
 
 /// cargo runs `cargo-memleak memleak ARGS...` for `cargo memleak ARGS...`; so does the
@@ -148,21 +148,6 @@ pub(crate) struct ReportArgs {
     pub(crate) report: ReportOptions,
 }
 
-/// Parses the command line, runs the subcommand, prints any error and returns the exit code.
-pub(crate) fn run() -> u8 {
-    let args: Vec<OsString> = std::env::args_os().collect();
-    let command = match parse(args) {
-        Ok(command) => command,
-        Err(code) => return code,
-    };
-    let result = match command {
-        Command::Run(args) => crate::run::run(&args),
-        Command::Test(args) => crate::test_cmd::test(&args),
-        Command::Report(args) => crate::report::report(&args),
-    };
-    result.unwrap_or_else(Failure::print)
-}
-
 /// Prints `cargo memleak test --help`, for a `--help` that came after other arguments.
 pub(crate) fn print_test_help() -> io::Result<()> {
     let mut cargo = Cargo::command();
@@ -174,7 +159,7 @@ pub(crate) fn print_test_help() -> io::Result<()> {
 }
 
 /// The subcommand, or the exit code after clap printed help, the version or a usage error.
-fn parse(args: Vec<OsString>) -> Result<Command, u8> {
+pub(crate) fn parse(args: Vec<OsString>) -> Result<Command, u8> {
     if let Err(message) = check_memleak_first(&args) {
         let _ = writeln!(io::stderr(), "error: {message}");
         return Err(exit_code::USAGE_ERROR);

@@ -54,6 +54,11 @@ fn utf8(name: &str, value: Option<OsString>) -> Result<Option<String>> {
     }
 }
 
+/// The cargo to run: the one that runs us, else `cargo` from `PATH`.
+pub(crate) fn cargo_program() -> OsString {
+    var_os(CARGO).unwrap_or_else(|| "cargo".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,17 @@ mod workspace;
 
 fn main() -> std::process::ExitCode {
     // A panic is a bug in cargo-memleak: the hook has printed it; exit 1 rather than 101.
-    let code = std::panic::catch_unwind(cli::run).unwrap_or(exit_code::INTERNAL_ERROR);
+    let code = std::panic::catch_unwind(dispatch).unwrap_or(exit_code::INTERNAL_ERROR);
     std::process::ExitCode::from(code)
+}
+
+/// Parses the command line, runs the subcommand, prints any error and returns the exit code.
+fn dispatch() -> u8 {
+    let result = match cli::parse(std::env::args_os().collect()) {
+        Ok(cli::Command::Run(args)) => run::run(&args),
+        Ok(cli::Command::Test(args)) => test_cmd::test(&args),
+        Ok(cli::Command::Report(args)) => report::report(&args),
+        Err(code) => return code,
+    };
+    result.unwrap_or_else(exit_code::Failure::print)
 }

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use anyhow::{Context as _, Result, bail, ensure};
 use cargo_metadata::CrateType;
 
-use crate::cargo::cargo_program;
+use crate::env::cargo_program;
 use crate::process::{ProcessBuilder, describe_status};
 
 /// The workspace, as `cargo metadata --no-deps` describes it.
