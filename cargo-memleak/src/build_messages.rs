@@ -74,7 +74,7 @@ pub(crate) fn build_artifacts(cargo: &ProcessBuilder, what: &str) -> Result<Vec<
                     });
                 }
             }
-            Message::TextLine(line) => eprintln!("{line}"),
+            Message::TextLine(line) => term::say(line),
             _ => {}
         }
     }

@@ -2,7 +2,7 @@
 //! clap; the long help lives in `docs/*.txt`. [`run`] is what `main` calls.
 
 use std::ffi::OsString;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
@@ -155,13 +155,13 @@ pub(crate) fn print_test_help() -> io::Result<()> {
         .find_subcommand_mut("memleak")
         .and_then(|memleak| memleak.find_subcommand_mut("test"))
         .expect("the test subcommand exists");
-    write!(io::stdout().lock(), "{}", test.render_long_help())
+    crate::term::print_stdout(|out| write!(out, "{}", test.render_long_help()))
 }
 
 /// The subcommand, or the exit code after clap printed help, the version or a usage error.
 pub(crate) fn parse(args: Vec<OsString>) -> Result<Command, u8> {
     if let Err(message) = check_memleak_first(&args) {
-        let _ = writeln!(io::stderr(), "error: {message}");
+        crate::term::say(format_args!("error: {message}"));
         return Err(exit_code::USAGE_ERROR);
     }
     match Cargo::try_parse_from(args) {

@@ -4,7 +4,7 @@
 //! sync). CI scripts branch on them, so a code never changes its meaning.
 
 use std::fmt;
-use std::io::{self, Write as _};
+use std::io;
 
 /// The program ran, and nothing it allocated was live at exit (the runtime's own blocks
 /// excepted). `cargo memleak report` on a profile without leaks. Also a closed stdout
@@ -61,8 +61,7 @@ impl Failure {
         if is_broken_pipe(&self.error) {
             return SUCCESS;
         }
-        // Nothing better to do if stderr is gone too.
-        let _ = writeln!(io::stderr().lock(), "error: {:#}", self.error);
+        crate::term::say(format_args!("error: {:#}", self.error));
         self.code
     }
 }

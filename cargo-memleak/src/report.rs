@@ -2,7 +2,7 @@
 //! profile, the text report on stdout, and the report files.
 
 use std::fs;
-use std::io::{self, BufWriter, Write as _};
+use std::io::{self};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -66,14 +66,12 @@ pub(crate) fn print_text(report: &Report) -> Result<(), Failure> {
     print(|out| write_text(report, out, &options))
 }
 
-/// Writes to stdout through a buffer. A broken pipe ends up as exit code 0 (see
-/// [`Failure::print`]).
+/// Writes to stdout through a buffer (see [`term::print_stdout`]). A broken pipe ends up
+/// as exit code 0 (see [`Failure::print`]).
 pub(crate) fn print(
     write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
 ) -> Result<(), Failure> {
-    let mut stdout = BufWriter::new(io::stdout().lock());
-    write(&mut stdout)
-        .and_then(|()| stdout.flush())
+    term::print_stdout(write)
         .context("failed to print the report")
         .exit_code(SETUP_ERROR)
 }

@@ -1,5 +1,6 @@
-//! All that cargo-memleak itself writes to the terminal: status lines on stderr, rustc's
-//! diagnostics passed on, and whether each stream gets colour.
+//! All that cargo-memleak itself writes to the terminal: status lines and errors on
+//! stderr, rustc's diagnostics passed on, reports on stdout, and whether each stream gets
+//! colour.
 
 use std::fmt::Display;
 use std::io::{self, IsTerminal as _, Write as _};
@@ -27,6 +28,15 @@ pub(crate) fn colour(stream: Stream) -> bool {
                 }
         }
     }
+}
+
+/// Writes to stdout through a buffer, flushed at the end.
+pub(crate) fn print_stdout(
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    write(&mut stdout)?;
+    stdout.flush()
 }
 
 /// A line on stderr; a closed stderr is ignored (unlike `eprintln!`, which panics).
