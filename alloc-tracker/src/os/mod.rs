@@ -27,6 +27,8 @@ mod roots_linux;
 pub(crate) use roots_linux::{kernel_thread_id, live_thread_ids, module_roots, readable_mappings};
 
 #[cfg(target_os = "linux")]
+mod loaded_objects;
+#[cfg(target_os = "linux")]
 mod modules_linux;
 #[cfg(target_os = "linux")]
 pub(crate) use modules_linux::loaded_modules;

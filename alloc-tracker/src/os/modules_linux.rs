@@ -1,19 +1,14 @@
-//! The module map on Linux (and other ELF platforms with `dl_iterate_phdr`): every
-//! loaded object, its load bias, build id and executable segments.
+//! The module map on Linux: every loaded object, its load bias, build id and executable
+//! segments.
 
-use std::ffi::CStr;
-
+use crate::os::loaded_objects::{LoadedObject, for_each_loaded_object};
 use crate::os::module::{Module, Segment};
 
 /// Every loaded object with executable code; the main program (whose loader name is
 /// empty) under the executable's path.
 pub(crate) fn loaded_modules() -> Vec<Module> {
     let mut modules: Vec<Module> = Vec::new();
-    // SAFETY: the callback matches dl_iterate_phdr's signature and only reads the
-    // `dl_phdr_info` it is given, for the duration of the call; `modules` outlives it.
-    unsafe {
-        libc::dl_iterate_phdr(Some(visit_module), std::ptr::from_mut(&mut modules).cast());
-    }
+    for_each_loaded_object(|object| modules.push(module(object)));
     let exe = std::env::current_exe()
         .map(|path| path.display().to_string())
         .unwrap_or_default();
@@ -26,44 +21,22 @@ pub(crate) fn loaded_modules() -> Vec<Module> {
     modules
 }
 
-unsafe extern "C" fn visit_module(
-    info: *mut libc::dl_phdr_info,
-    _size: libc::size_t,
-    data: *mut libc::c_void,
-) -> libc::c_int {
-    // SAFETY: `data` is the `Vec` passed by `loaded_modules`, alive and not aliased
-    // during this callback.
-    let modules = unsafe { &mut *data.cast::<Vec<Module>>() };
-    // SAFETY: the loader passes a valid `dl_phdr_info` for the duration of the call.
-    let info = unsafe { &*info };
-    let path = if info.dlpi_name.is_null() {
-        String::new()
-    } else {
-        // SAFETY: a non-null `dlpi_name` is a NUL-terminated string owned by the loader.
-        let name = unsafe { CStr::from_ptr(info.dlpi_name) };
-        name.to_string_lossy().into_owned()
-    };
-    if info.dlpi_phdr.is_null() {
-        return 0;
-    }
-    // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers owned by the loader.
-    let headers =
-        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) };
-    let bias = info.dlpi_addr as usize;
+fn module(object: &LoadedObject<'_>) -> Module {
+    let bias = object.bias;
     let mut module = Module {
-        path,
+        path: object.name.to_string_lossy().into_owned(),
         bias,
         ..Module::default()
     };
     let loaded = |start: usize, end: usize| {
-        headers.iter().any(|header| {
+        object.headers.iter().any(|header| {
             let segment = bias.wrapping_add(header.p_vaddr as usize);
             header.p_type == libc::PT_LOAD
                 && segment <= start
                 && end <= segment.saturating_add(header.p_memsz as usize)
         })
     };
-    for header in headers {
+    for header in object.headers {
         let start = bias.wrapping_add(header.p_vaddr as usize);
         let size = header.p_memsz as usize;
         if header.p_type == libc::PT_LOAD && header.p_flags & libc::PF_X != 0 {
@@ -78,15 +51,14 @@ unsafe extern "C" fn visit_module(
             && loaded(start, start.saturating_add(size))
         {
             // SAFETY: the note segment lies inside a PT_LOAD segment of this object,
-            // which stays mapped while the object is loaded, as it is during this call.
+            // which stays mapped while the object is loaded, as it is during this visit.
             let notes = unsafe { std::slice::from_raw_parts(start as *const u8, size) };
             if let Some(id) = gnu_build_id(notes) {
                 module.build_id = id.to_vec();
             }
         }
     }
-    modules.push(module);
-    0
+    module
 }
 
 /// The build id in a note segment's bytes: the descriptor of the first `NT_GNU_BUILD_ID`

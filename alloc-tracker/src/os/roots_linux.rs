@@ -4,9 +4,8 @@
 //! Every range handed out is clipped to a readable mapping of `/proc/self/maps`, so the
 //! scan never touches an unmapped page.
 
-use std::ffi::CStr;
-
 use crate::os::MemoryRange;
+use crate::os::loaded_objects::for_each_loaded_object;
 
 /// Modules whose writable data holds the allocator's own bookkeeping, which points into
 /// the heap (free lists, the top chunk) without being a program's reference.
@@ -58,55 +57,29 @@ pub(crate) fn kernel_thread_id() -> u32 {
 /// thread's TLS blocks.
 pub(crate) fn module_roots() -> Vec<MemoryRange> {
     let mut roots: Vec<MemoryRange> = Vec::new();
-    // SAFETY: the callback matches dl_iterate_phdr's signature and only reads the
-    // `dl_phdr_info` it is given, for the duration of the call; `roots` outlives the call.
-    unsafe {
-        libc::dl_iterate_phdr(Some(visit_module), std::ptr::from_mut(&mut roots).cast());
-    }
-    roots
-}
-
-unsafe extern "C" fn visit_module(
-    info: *mut libc::dl_phdr_info,
-    _size: libc::size_t,
-    data: *mut libc::c_void,
-) -> libc::c_int {
-    // SAFETY: `data` is the `Vec` passed by `module_roots`, alive and not aliased
-    // during this callback.
-    let roots = unsafe { &mut *data.cast::<Vec<MemoryRange>>() };
-    // SAFETY: the loader passes a valid `dl_phdr_info` for the duration of the call.
-    let info = unsafe { &*info };
-    if !info.dlpi_name.is_null() {
-        // SAFETY: a non-null `dlpi_name` is a NUL-terminated string owned by the loader.
-        let name = unsafe { CStr::from_ptr(info.dlpi_name) }.to_string_lossy();
+    for_each_loaded_object(|object| {
+        let name = object.name.to_string_lossy();
         if NOT_ROOTS.iter().any(|skip| name.contains(skip)) {
-            return 0;
+            return;
         }
-    }
-    if info.dlpi_phdr.is_null() {
-        return 0;
-    }
-    // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers owned by the loader.
-    let headers =
-        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) };
-    let base = info.dlpi_addr as usize;
-    for header in headers {
-        let size = header.p_memsz as usize;
-        if header.p_type == libc::PT_LOAD && header.p_flags & libc::PF_W != 0 {
-            let start = base.wrapping_add(header.p_vaddr as usize);
-            roots.push(MemoryRange {
-                start,
-                end: start.saturating_add(size),
-            });
-        } else if header.p_type == libc::PT_TLS && !info.dlpi_tls_data.is_null() {
-            let start = info.dlpi_tls_data as usize;
-            roots.push(MemoryRange {
-                start,
-                end: start.saturating_add(size),
-            });
+        for header in object.headers {
+            let size = header.p_memsz as usize;
+            if header.p_type == libc::PT_LOAD && header.p_flags & libc::PF_W != 0 {
+                let start = object.bias.wrapping_add(header.p_vaddr as usize);
+                roots.push(MemoryRange {
+                    start,
+                    end: start.saturating_add(size),
+                });
+            } else if header.p_type == libc::PT_TLS && !object.tls_data.is_null() {
+                let start = object.tls_data as usize;
+                roots.push(MemoryRange {
+                    start,
+                    end: start.saturating_add(size),
+                });
+            }
         }
-    }
-    0
+    });
+    roots
 }
 
 #[cfg(test)]
