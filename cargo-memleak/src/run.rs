@@ -261,11 +261,32 @@ pub(crate) fn tracker_setup(
         return format!("{manifest} depends on memleak already; add to {static_lines}");
     }
     let dependency = tracker_dependency(meta, package.and_then(|p| p.manifest_path.parent()));
+    let manifest_text = package
+        .and_then(|p| std::fs::read_to_string(&p.manifest_path).ok())
+        .unwrap_or_default();
     format!(
-        "add to {manifest}:\n    [target.'cfg(memleak)'.dependencies]\n    {dependency}\n\n    \
-         [lints.rust]\n    unexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(memleak)\"] }}\n\
-         and to {static_lines}"
+        "add to {manifest}:\n    [target.'cfg(memleak)'.dependencies]\n    {dependency}\n\n{}\
+         and to {static_lines}",
+        lints_lines(&manifest_text)
     )
+}
+
+/// The `unexpected_cfgs` line, and where it goes: a new `[lints.rust]` table, the one the
+/// manifest has (a second one is a TOML error), or the workspace's when the package
+/// inherits its lints.
+fn lints_lines(manifest: &str) -> String {
+    const LINE: &str = "unexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(memleak)\"] }";
+    let tables: Vec<&str> = manifest.lines().map(str::trim).collect();
+    let inherits = tables
+        .windows(2)
+        .any(|pair| pair[0] == "[lints]" && pair[1].replace(' ', "") == "workspace=true");
+    if inherits {
+        format!("and to the workspace's Cargo.toml, in [workspace.lints.rust]:\n    {LINE}\n")
+    } else if tables.contains(&"[lints.rust]") {
+        format!("    {LINE}    (in its existing [lints.rust] table)\n")
+    } else {
+        format!("    [lints.rust]\n    {LINE}\n")
+    }
 }
 
 /// The tracker's source folder in the checkout this cargo-memleak was built from.
@@ -382,6 +403,23 @@ mod tests {
             out_pattern(Path::new("/t/memleak/leaky/profile.json")),
             "/t/memleak/leaky/profile.json"
         );
+    }
+
+    #[test]
+    fn the_lints_line_goes_where_the_manifest_allows() {
+        let fresh = lints_lines("[package]\nname = \"a\"\n");
+        assert!(
+            fresh.starts_with("    [lints.rust]\n    unexpected_cfgs"),
+            "{fresh}"
+        );
+        let existing = lints_lines("[lints.rust]\nunsafe_code = \"deny\"\n");
+        assert!(!existing.contains("    [lints.rust]\n"), "{existing}");
+        assert!(
+            existing.contains("(in its existing [lints.rust] table)"),
+            "{existing}"
+        );
+        let inherited = lints_lines("[lints]\nworkspace = true\n");
+        assert!(inherited.contains("[workspace.lints.rust]"), "{inherited}");
     }
 
     #[test]
