@@ -1,5 +1,5 @@
-//! The command line: `cargo memleak run ...` and `cargo memleak report ...`, parsed with
-//! clap; the long help lives in `docs/*.txt`. [`run`] is what `main` calls.
+//! The command line: `cargo memleak run ...`, `test ...` and `report ...`, parsed with
+//! clap; the long help lives in `docs/*.txt`. `main` calls [`parse`], then dispatches.
 
 use std::ffi::OsString;
 use std::io;

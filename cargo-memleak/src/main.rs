@@ -10,8 +10,10 @@ mod process;
 mod report;
 mod run;
 mod settings;
+mod setup;
 mod term;
 mod test_cmd;
+mod tracker_profile;
 mod workspace;
 
 fn main() -> std::process::ExitCode {

@@ -20,7 +20,8 @@ use crate::exit_code::{
 };
 use crate::process::{ProcessBuilder, describe_status};
 use crate::report::{self, FILES};
-use crate::run::{clear_out_dir, out_pattern, tracker_setup, uses_tracker};
+use crate::run::{clear_out_dir, out_pattern};
+use crate::setup::{tracker_setup, uses_tracker};
 use crate::term::say;
 use crate::workspace::{self, Metadata};
 use crate::{env, settings};
