@@ -30,7 +30,19 @@
 //! exist, and reachability fields that do not hold together (a `reachable` flag missing
 //! from a block of a scanned profile or present without a scan, `refs` on a reachable
 //! block, a `refs` index out of range or naming a reachable block). A loaded [`Profile`]
-//! is consistent, and [`Report::build`] never panics either.
+//! is consistent, and [`Report::build`] never panics either. The profile's types are the
+//! format's own (crate `memleak-format`), shared with the tracker's writer.
+//!
+//! # Symbols
+//!
+//! A version 2 profile carries return addresses and the module map; loading symbolizes
+//! them from the binaries it names (DWARF through `addr2line`, with inlined functions; the
+//! symbol table where there is no debug info), opening each binary once and only for
+//! frames that are in it. A binary is used only when it is the build that ran: same build
+//! id, or, without one, not modified after the profile was written. Otherwise (rebuilt,
+//! deleted, unreadable) its frames stay addresses (`??` in stacks) and
+//! [`Profile::symbol_warnings`] says why; the text report and `report.json`
+//! (`program.unsymbolized`) show it. Version 1 profiles carry their symbols.
 //!
 //! # Kinds of live memory
 //!

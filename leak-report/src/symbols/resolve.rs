@@ -31,6 +31,11 @@ pub(crate) fn symbolize(path: &Path, raw: &mut Raw) -> Vec<SymbolWarning> {
             continue;
         };
         let module = &modules[index];
+        // The vDSO (`linux-vdso.so.1`) and the like have no file: nothing to read, nothing
+        // to warn about.
+        if !Path::new(&module.path).is_absolute() {
+            continue;
+        }
         match binaries
             .entry(index)
             .or_insert_with(|| Binary::open(module, written))
@@ -168,8 +173,12 @@ mod tests {
             warning.to_string(),
             "/nonexistent/app no longer exists; its 1 frame is shown as addresses"
         );
-        // An address outside every module is left alone, without a warning.
+        // An address outside every module is left alone, without a warning, and so is one
+        // in a module that is no file (the vDSO).
         assert!(profile(&module, 5).unwrap().symbol_warnings().is_empty());
+        let vdso = json!({"path": "linux-vdso.so.1", "bias": 0, "build_id": "ab",
+                          "segments": [[100, 200, 0]]});
+        assert!(profile(&vdso, 150).unwrap().symbol_warnings().is_empty());
     }
 
     #[test]
