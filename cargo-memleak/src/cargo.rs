@@ -24,16 +24,56 @@ pub(crate) struct UserEnv {
     pub(crate) encoded_rustflags: Option<String>,
     pub(crate) rustflags: Option<String>,
     pub(crate) release_debug: Option<String>,
+    /// `target.<host>.runner`: what cargo would run the program with.
+    pub(crate) runner: Option<(PathBuf, Vec<OsString>)>,
 }
 
 impl UserEnv {
-    /// Reads them from the environment (empty means unset).
-    pub(crate) fn read() -> Result<Self> {
+    /// Reads them from the environment (empty means unset) and from cargo's configuration
+    /// files as cargo finds them from `cwd`. Setting `RUSTFLAGS` makes cargo ignore the
+    /// configured rustflags (`build.rustflags`, `target.<triple>.rustflags`), so without
+    /// the variables those are taken from the configuration and passed on with ours.
+    pub(crate) fn read(cwd: &Path) -> Result<Self> {
+        let encoded = env::var(env::CARGO_ENCODED_RUSTFLAGS)?;
+        let plain = env::var(env::RUSTFLAGS)?;
+        let config = cargo_config2::Config::load_with_cwd(cwd)
+            .context("failed to read cargo's configuration")?;
+        let host = config
+            .host_triple()
+            .context("failed to find the host's target triple")?
+            .to_owned();
+        let configured = if encoded.is_none() && plain.is_none() {
+            config
+                .rustflags(host.as_str())
+                .context("failed to read the configured rustflags")?
+                .filter(|flags| !flags.flags.is_empty())
+                .map(|flags| flags.flags.join("\x1f"))
+        } else {
+            None
+        };
+        let runner = config
+            .runner(host.as_str())
+            .context("failed to read the configured runner")?
+            .map(|runner| (runner.path, runner.args));
         Ok(Self {
-            encoded_rustflags: env::var(env::CARGO_ENCODED_RUSTFLAGS)?,
-            rustflags: env::var(env::RUSTFLAGS)?,
+            encoded_rustflags: encoded.or(configured),
+            rustflags: plain,
             release_debug: env::var(env::CARGO_PROFILE_RELEASE_DEBUG)?,
+            runner,
         })
+    }
+
+    /// The command that runs `executable`: through the configured runner, as `cargo run`
+    /// and `cargo test` do, else the executable itself.
+    pub(crate) fn command(&self, executable: &Path) -> ProcessBuilder {
+        match &self.runner {
+            Some((runner, args)) => {
+                let mut command = ProcessBuilder::new(runner);
+                command.args(args).arg(executable);
+                command
+            }
+            None => ProcessBuilder::new(executable),
+        }
     }
 }
 
@@ -284,7 +324,19 @@ mod tests {
             encoded_rustflags: encoded.map(Into::into),
             rustflags: plain.map(Into::into),
             release_debug: None,
+            runner: None,
         }
+    }
+
+    #[test]
+    fn the_configured_runner_runs_the_program() {
+        let mut user = user(None, None);
+        assert_eq!(user.command(Path::new("/t/app")).to_string(), "/t/app");
+        user.runner = Some(("/usr/bin/env".into(), vec!["-u".into(), "X".into()]));
+        assert_eq!(
+            user.command(Path::new("/t/app")).to_string(),
+            "/usr/bin/env -u X /t/app"
+        );
     }
 
     #[test]

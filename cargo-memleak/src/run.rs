@@ -13,7 +13,7 @@ use leak_report::ProgramInfo;
 use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
 use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
-use crate::process::{ProcessBuilder, describe_status};
+use crate::process::describe_status;
 use crate::report::{self, FILES};
 use crate::setup::{tracker_setup, uses_tracker};
 use crate::term::say;
@@ -41,18 +41,20 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         Some(&meta.workspace_root),
         args.report.show_reachable,
     )?;
+    let user = UserEnv::read(&cwd).exit_code(SETUP_ERROR)?;
     let memleak_dir = meta.target_directory.join("memleak");
     let artifact = build(
         &selection,
         args.release,
         manifest_path,
         &memleak_dir.join("build"),
+        &user,
     )?;
 
     let out_dir = memleak_dir.join(&selection.name);
     let profile = out_dir.join(FILES[0]);
     clear_out_dir(&out_dir).exit_code(SETUP_ERROR)?;
-    let mut program = ProcessBuilder::new(&artifact.executable);
+    let mut program = user.command(&artifact.executable);
     program
         .args(&args.args)
         .env(env::MEMLEAK_OUT, out_pattern(&profile));
@@ -73,12 +75,12 @@ fn build(
     release: bool,
     manifest_path: Option<&Path>,
     target_dir: &Path,
+    user: &UserEnv,
 ) -> Result<Artifact, Failure> {
-    let user = UserEnv::read().exit_code(SETUP_ERROR)?;
     let tracker_profile = cargo::write_tracker_profile(target_dir)
         .context("failed to write the tracker's build profile")
         .exit_code(SETUP_ERROR)?;
-    let mut build = cargo::build_command(selection, release, target_dir, &tracker_profile, &user);
+    let mut build = cargo::build_command(selection, release, target_dir, &tracker_profile, user);
     if let Some(manifest_path) = manifest_path {
         build.arg("--manifest-path").arg(manifest_path);
     }

@@ -96,6 +96,21 @@ fn cargo_memleak(args: &[&str]) -> Output {
         .arg("memleak")
         .args(args)
         .current_dir(workspace_root());
+    output_of(command, args)
+}
+
+/// Runs the `cargo-memleak` binary that [`cargo_memleak`] builds, as `cargo memleak ARGS`
+/// would in `dir`: for fixtures whose own cargo configuration matters, where the
+/// workspace's alias cannot run (it names a package of this workspace).
+fn cargo_memleak_in(dir: &Path, args: &[&str]) -> Output {
+    cargo_memleak(&["--version"]).assert_code(code::SUCCESS);
+    let mut command = Command::new(target_dir().join("debug").join("cargo-memleak"));
+    command.arg("memleak").args(args).current_dir(dir);
+    output_of(command, args)
+}
+
+/// Runs `command` with a scrubbed environment and the tests' target directory.
+fn output_of(mut command: Command, args: &[&str]) -> Output {
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("MEMLEAK_") {
             command.env_remove(key);

@@ -176,3 +176,31 @@ fn two_global_allocators_are_explained() {
     // Colour codes only on a terminal.
     assert!(!output.stderr.contains('\u{1b}'), "{output:?}");
 }
+
+/// A crate whose `.cargo/config.toml` sets `build.rustflags` it cannot build without:
+/// cargo memleak passes them on with its own (it used to set `RUSTFLAGS`, which makes
+/// cargo ignore every configured rustflag).
+#[test]
+fn configured_rustflags_are_kept() {
+    let dir = crate::workspace_root().join("tests/fixtures/config-flags");
+    let output = crate::cargo_memleak_in(&dir, &["run"]);
+    output.assert_code(code::LEAKS_FOUND);
+    assert!(
+        output.stdout.contains("config-flags: leaked 321 bytes"),
+        "{output:?}"
+    );
+    assert!(
+        output
+            .stdout
+            .contains("definitely lost: 321 bytes in 1 block"),
+        "{output:?}"
+    );
+    assert!(
+        output.stdout.contains("config_flags::leak_with_the_flag"),
+        "{output:?}"
+    );
+    // The tests are built the same way (the binary's test harness has no tests to run).
+    let output = crate::cargo_memleak_in(&dir, &["test"]);
+    output.assert_code(code::SUCCESS);
+    assert!(!output.stderr.contains("built without"), "{output:?}");
+}

@@ -74,7 +74,10 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
 
 /// `cargo test --no-run` with memleak's flags; the test binaries it built.
 fn build(split: &Split, target_dir: &Path) -> Result<Vec<TestBinary>, Failure> {
-    let user = UserEnv::read().exit_code(SETUP_ERROR)?;
+    let cwd = std::env::current_dir()
+        .context("failed to read the current directory")
+        .exit_code(SETUP_ERROR)?;
+    let user = UserEnv::read(&cwd).exit_code(SETUP_ERROR)?;
     let tracker_profile = cargo::write_tracker_profile(target_dir)
         .context("failed to write the tracker's build profile")
         .exit_code(SETUP_ERROR)?;
