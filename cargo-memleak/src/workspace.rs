@@ -206,16 +206,31 @@ impl Selection {
             } else {
                 meta.packages.iter().collect()
             };
-            let exists = scope
+            let owners: Vec<&&Package> = scope
                 .iter()
-                .flat_map(|p| &p.targets)
-                .any(|t| t.kind == kind && t.name == name);
+                .filter(|p| p.targets.iter().any(|t| t.kind == kind && t.name == name))
+                .collect();
             ensure!(
-                exists,
+                !owners.is_empty(),
                 "no {} named `{name}`{}",
                 kind.noun(),
                 available(&scope)
             );
+            // Name the package: from another package's directory, cargo looks for the
+            // target in that package only ("no example target named ... in default-run
+            // packages").
+            let package = match (package, &owners[..]) {
+                (Some(package), _) => Some(package),
+                (None, [owner]) => Some(owner.name.clone()),
+                (None, _) => {
+                    let names: Vec<&str> = owners.iter().map(|p| p.name.as_str()).collect();
+                    bail!(
+                        "{} `{name}` is in several packages ({}): name one with `-p`",
+                        kind.noun(),
+                        names.join(", ")
+                    );
+                }
+            };
             return Ok(Self {
                 kind,
                 name: name.to_owned(),
@@ -401,13 +416,14 @@ mod tests {
         );
 
         // Named targets are checked against the workspace, or the -p package.
-        let leaky = resolve("/w", None, Some((Kind::Example, "leaky"))).unwrap();
+        // The package that has it is named, so that cargo finds it from anywhere.
+        let leaky = resolve("/w/tool/src", None, Some((Kind::Example, "leaky"))).unwrap();
         assert_eq!(
             leaky,
             Selection {
                 kind: Kind::Example,
                 name: "leaky".into(),
-                package: None
+                package: Some("multi".into())
             }
         );
         let err = resolve("/w", Some("tool"), Some((Kind::Example, "leaky")))

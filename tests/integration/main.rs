@@ -90,12 +90,14 @@ impl Output {
 
 /// Runs `$CARGO memleak ARGS...` at the workspace root.
 fn cargo_memleak(args: &[&str]) -> Output {
+    cargo_memleak_at(&workspace_root(), args)
+}
+
+/// Runs `$CARGO memleak ARGS...` in `dir`, a directory of this workspace.
+fn cargo_memleak_at(dir: &Path, args: &[&str]) -> Output {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
     let mut command = Command::new(cargo);
-    command
-        .arg("memleak")
-        .args(args)
-        .current_dir(workspace_root());
+    command.arg("memleak").args(args).current_dir(dir);
     output_of(command, args)
 }
 
@@ -131,10 +133,15 @@ fn output_of(mut command: Command, args: &[&str]) -> Output {
     }
 }
 
-/// `cargo memleak run --example leaky`, run once for all the tests that look at it.
+/// `cargo memleak run --example leaky`, run once for all the tests that look at it. It
+/// runs from another package's source directory, as a user might: cargo alone would
+/// look for the example in that package only.
 fn leaky() -> &'static Output {
     static LEAKY: OnceLock<Output> = OnceLock::new();
-    LEAKY.get_or_init(|| cargo_memleak(&["run", "--example", "leaky"]))
+    LEAKY.get_or_init(|| {
+        let elsewhere = workspace_root().join("leak-report").join("src");
+        cargo_memleak_at(&elsewhere, &["run", "--example", "leaky"])
+    })
 }
 
 /// `cargo memleak run --example clean`, run once for all the tests that look at it (two
