@@ -97,14 +97,9 @@ pub(crate) fn merge_rustflags(user: &UserEnv) -> (&'static str, String) {
 }
 
 /// `cargo` with memleak's build environment: `CARGO_TARGET_DIR=target_dir`, the user's
-/// flags plus [`MEMLEAK_RUSTFLAGS`], for `release` line tables (unless the user chose),
-/// and `--config tracker_profile` (see [`write_tracker_profile`]).
-fn cargo_with_flags(
-    release: bool,
-    target_dir: &Path,
-    tracker_profile: &Path,
-    user: &UserEnv,
-) -> ProcessBuilder {
+/// flags plus [`MEMLEAK_RUSTFLAGS`], line tables for the release profile (unless the user
+/// chose), and `--config tracker_profile` (see [`write_tracker_profile`]).
+fn cargo_with_flags(target_dir: &Path, tracker_profile: &Path, user: &UserEnv) -> ProcessBuilder {
     let mut cargo = ProcessBuilder::new(cargo_program());
     cargo.arg("--config").arg(tracker_profile);
     cargo.env(env::CARGO_TARGET_DIR, target_dir);
@@ -117,9 +112,11 @@ fn cargo_with_flags(
         env::RUSTFLAGS
     };
     cargo.env_remove(other);
-    if release && user.release_debug.is_none() {
-        // Not `line-tables-only`: inlined frames would then carry bare names
-        // (`from_elem<u8>`), and the report could not tell std's plumbing from user code.
+    if user.release_debug.is_none() {
+        // For the release profile and those that inherit it (`--profile bench`), so set
+        // whatever the build. Not `line-tables-only`: inlined frames would then carry
+        // bare names (`from_elem<u8>`), and the report could not tell std's plumbing from
+        // user code.
         cargo.env(env::CARGO_PROFILE_RELEASE_DEBUG, "limited");
     }
     cargo
@@ -133,7 +130,7 @@ pub(crate) fn build_command(
     tracker_profile: &Path,
     user: &UserEnv,
 ) -> ProcessBuilder {
-    let mut cargo = cargo_with_flags(release, target_dir, tracker_profile, user);
+    let mut cargo = cargo_with_flags(target_dir, tracker_profile, user);
     cargo.args(["build", MESSAGE_FORMAT]);
     if let Some(package) = &selection.package {
         cargo.args(["--package", package]);
@@ -148,12 +145,11 @@ pub(crate) fn build_command(
 /// `cargo test --no-run` with the user's cargo arguments, built like [`build_command`].
 pub(crate) fn test_command(
     cargo_args: &[OsString],
-    release: bool,
     target_dir: &Path,
     tracker_profile: &Path,
     user: &UserEnv,
 ) -> ProcessBuilder {
-    let mut cargo = cargo_with_flags(release, target_dir, tracker_profile, user);
+    let mut cargo = cargo_with_flags(target_dir, tracker_profile, user);
     cargo.args(["test", "--no-run", MESSAGE_FORMAT]);
     cargo.args(cargo_args);
     cargo
@@ -290,7 +286,7 @@ mod tests {
     fn test_command_adds_no_run_and_the_users_arguments() {
         let dir = Path::new("/t/memleak/build");
         let args: Vec<OsString> = vec!["-p".into(), "lt".into(), "--features".into(), "x".into()];
-        let test = test_command(&args, true, dir, PROFILE.as_ref(), &user(None, None));
+        let test = test_command(&args, dir, PROFILE.as_ref(), &user(None, None));
         assert_eq!(
             test.get_args(),
             [
@@ -390,7 +386,11 @@ mod tests {
             ))
         );
         assert_eq!(debug.get_env("CARGO_ENCODED_RUSTFLAGS"), Some(None));
-        assert_eq!(debug.get_env("CARGO_PROFILE_RELEASE_DEBUG"), None);
+        // Set for the release profile and those that inherit it, whatever the build.
+        assert_eq!(
+            debug.get_env("CARGO_PROFILE_RELEASE_DEBUG"),
+            Some(Some("limited".as_ref()))
+        );
         let args: Vec<&str> = debug
             .get_args()
             .iter()

@@ -86,11 +86,68 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) manifest_path: Option<PathBuf>,
     #[command(flatten)]
+    pub(crate) build: BuildOptions,
+    #[command(flatten)]
     pub(crate) report: ReportOptions,
 
     /// Arguments for the program, after `--`.
     #[arg(last = true, value_name = "ARGS")]
     pub(crate) args: Vec<OsString>,
+}
+
+/// `cargo build` options passed through as `cargo run` takes them.
+#[derive(Debug, Default, Args)]
+pub(crate) struct BuildOptions {
+    /// Features to activate (space- or comma-separated; may be given more than once).
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub(crate) features: Vec<String>,
+    /// Activate all the package's features.
+    #[arg(long)]
+    pub(crate) all_features: bool,
+    /// Do not activate the `default` feature.
+    #[arg(long)]
+    pub(crate) no_default_features: bool,
+    /// Build with this profile (`--release` is `--profile release`).
+    #[arg(long, value_name = "NAME", conflicts_with = "release")]
+    pub(crate) profile: Option<String>,
+    /// The target directory the build and the report files go under (in `memleak/`)
+    /// [default: the workspace's].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) target_dir: Option<PathBuf>,
+    /// Quieter cargo output.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+    /// More cargo output (-vv: very verbose).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+impl BuildOptions {
+    /// The options as `cargo build` arguments.
+    pub(crate) fn cargo_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        for features in &self.features {
+            args.push("--features".to_owned());
+            args.push(features.clone());
+        }
+        if self.all_features {
+            args.push("--all-features".to_owned());
+        }
+        if self.no_default_features {
+            args.push("--no-default-features".to_owned());
+        }
+        if let Some(profile) = &self.profile {
+            args.push("--profile".to_owned());
+            args.push(profile.clone());
+        }
+        if self.quiet {
+            args.push("--quiet".to_owned());
+        }
+        if self.verbose > 0 {
+            args.push(format!("-{}", "v".repeat(usize::from(self.verbose))));
+        }
+        args
+    }
 }
 
 impl RunArgs {
@@ -188,6 +245,8 @@ fn check_memleak_first(args: &[OsString]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     fn parse_args(args: &[&str]) -> Result<Cargo, clap::Error> {
@@ -222,6 +281,57 @@ mod tests {
         assert_eq!(run.package.as_deref(), Some("ex"));
         assert!(run.release);
         assert_eq!(run.args, ["-x", "--y"]);
+    }
+
+    #[test]
+    fn run_passes_cargo_builds_options_on() {
+        let Cargo::Memleak(m) = parse_args(&[
+            "cargo-memleak",
+            "memleak",
+            "run",
+            "--features",
+            "a b",
+            "-F",
+            "c",
+            "--no-default-features",
+            "--profile",
+            "bench",
+            "--target-dir",
+            "/t",
+            "-vv",
+            "-q",
+        ])
+        .unwrap();
+        let Command::Run(run) = m.command else {
+            panic!("not run")
+        };
+        assert_eq!(
+            run.build.cargo_args(),
+            [
+                "--features",
+                "a b",
+                "--features",
+                "c",
+                "--no-default-features",
+                "--profile",
+                "bench",
+                "--quiet",
+                "-vv"
+            ]
+        );
+        assert_eq!(run.build.target_dir.as_deref(), Some(Path::new("/t")));
+        let both = parse_args(&[
+            "cargo-memleak",
+            "memleak",
+            "run",
+            "--release",
+            "--profile",
+            "x",
+        ]);
+        assert!(
+            both.is_err(),
+            "--release and --profile conflict, as in cargo"
+        );
     }
 
     /// The shapes `test_cmd`'s split relies on: clap keeps a `--` that follows options in

@@ -42,14 +42,13 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         args.report.show_reachable,
     )?;
     let user = UserEnv::read(&cwd).exit_code(SETUP_ERROR)?;
-    let memleak_dir = meta.target_directory.join("memleak");
-    let artifact = build(
-        &selection,
-        args.release,
-        manifest_path,
-        &memleak_dir.join("build"),
-        &user,
-    )?;
+    let target_dir = args
+        .build
+        .target_dir
+        .as_ref()
+        .map_or_else(|| meta.target_directory.clone(), |dir| cwd.join(dir));
+    let memleak_dir = target_dir.join("memleak");
+    let artifact = build(args, &selection, &memleak_dir.join("build"), &user)?;
 
     let out_dir = memleak_dir.join(&selection.name);
     let profile = out_dir.join(FILES[0]);
@@ -71,19 +70,20 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
 
 /// Builds the selection into `target_dir` and returns its executable.
 fn build(
+    args: &RunArgs,
     selection: &Selection,
-    release: bool,
-    manifest_path: Option<&Path>,
     target_dir: &Path,
     user: &UserEnv,
 ) -> Result<Artifact, Failure> {
     let tracker_profile = cargo::write_tracker_profile(target_dir)
         .context("failed to write the tracker's build profile")
         .exit_code(SETUP_ERROR)?;
-    let mut build = cargo::build_command(selection, release, target_dir, &tracker_profile, user);
-    if let Some(manifest_path) = manifest_path {
+    let mut build =
+        cargo::build_command(selection, args.release, target_dir, &tracker_profile, user);
+    if let Some(manifest_path) = &args.manifest_path {
         build.arg("--manifest-path").arg(manifest_path);
     }
+    build.args(args.build.cargo_args());
     say(format_args!("running: {build}"));
     cargo::build(&build, selection)
         .with_context(|| {

@@ -81,13 +81,7 @@ fn build(split: &Split, target_dir: &Path) -> Result<Vec<TestBinary>, Failure> {
     let tracker_profile = cargo::write_tracker_profile(target_dir)
         .context("failed to write the tracker's build profile")
         .exit_code(SETUP_ERROR)?;
-    let cargo = cargo::test_command(
-        &split.cargo_args,
-        split.release,
-        target_dir,
-        &tracker_profile,
-        &user,
-    );
+    let cargo = cargo::test_command(&split.cargo_args, target_dir, &tracker_profile, &user);
     say(format_args!("running: {cargo}"));
     let artifacts = build_artifacts(&cargo, "cargo test --no-run")
         .context("failed to build the tests")
