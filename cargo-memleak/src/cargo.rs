@@ -25,7 +25,7 @@ pub(crate) struct UserEnv {
     pub(crate) rustflags: Option<String>,
     pub(crate) release_debug: Option<String>,
     /// `target.<host>.runner`: what cargo would run the program with.
-    pub(crate) runner: Option<(PathBuf, Vec<OsString>)>,
+    pub(crate) runner: Option<Runner>,
 }
 
 impl UserEnv {
@@ -63,17 +63,25 @@ impl UserEnv {
         })
     }
 
-    /// The command that runs `executable`: through the configured runner, as `cargo run`
-    /// and `cargo test` do, else the executable itself.
+    /// The command that runs `executable`, through the configured runner if any.
     pub(crate) fn command(&self, executable: &Path) -> ProcessBuilder {
-        match &self.runner {
-            Some((runner, args)) => {
-                let mut command = ProcessBuilder::new(runner);
-                command.args(args).arg(executable);
-                command
-            }
-            None => ProcessBuilder::new(executable),
+        run_command(self.runner.as_ref(), executable)
+    }
+}
+
+/// A configured `target.<triple>.runner`: the program and its arguments.
+pub(crate) type Runner = (PathBuf, Vec<OsString>);
+
+/// The command that runs `executable`: through `runner`, as `cargo run` and `cargo test`
+/// do, else the executable itself.
+pub(crate) fn run_command(runner: Option<&Runner>, executable: &Path) -> ProcessBuilder {
+    match runner {
+        Some((runner, args)) => {
+            let mut command = ProcessBuilder::new(runner);
+            command.args(args).arg(executable);
+            command
         }
+        None => ProcessBuilder::new(executable),
     }
 }
 

@@ -177,9 +177,10 @@ fn two_global_allocators_are_explained() {
     assert!(!output.stderr.contains('\u{1b}'), "{output:?}");
 }
 
-/// A crate whose `.cargo/config.toml` sets `build.rustflags` it cannot build without:
-/// cargo memleak passes them on with its own (it used to set `RUSTFLAGS`, which makes
-/// cargo ignore every configured rustflag).
+/// A crate whose `.cargo/config.toml` sets `build.rustflags` it cannot build without, and a
+/// runner: cargo memleak passes the flags on with its own (it used to set `RUSTFLAGS`,
+/// which makes cargo ignore every configured rustflag) and runs the program through the
+/// runner.
 #[test]
 fn configured_rustflags_are_kept() {
     let dir = crate::workspace_root().join("tests/fixtures/config-flags");
@@ -187,6 +188,11 @@ fn configured_rustflags_are_kept() {
     output.assert_code(code::LEAKS_FOUND);
     assert!(
         output.stdout.contains("config-flags: leaked 321 bytes"),
+        "{output:?}"
+    );
+    // Through the configured `target.<cfg>.runner`, as cargo run would.
+    assert!(
+        output.stdout.contains("config-flags: runner used"),
         "{output:?}"
     );
     assert!(

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use cargo_metadata::{Artifact, TargetKind};
 
+use crate::cargo::Runner;
+
 /// A test executable that `cargo test --no-run` built: a target compiled with `--test`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TestBinary {
@@ -19,6 +21,8 @@ pub(crate) struct TestBinary {
     /// The package's name.
     pub(crate) package: String,
     pub(crate) src_path: PathBuf,
+    /// What cargo runs it with (`target.<triple>.runner`), if anything.
+    pub(crate) runner: Option<Runner>,
 }
 
 /// The test executables among `cargo test --no-run`'s artifacts: every one built with
@@ -51,6 +55,7 @@ pub(crate) fn pick_test_binaries(artifacts: &[Artifact]) -> Vec<TestBinary> {
             name: target.name.clone(),
             package: package_name(&artifact.package_id.repr).to_owned(),
             src_path: target.src_path.clone().into_std_path_buf(),
+            runner: None,
         };
         if !found.iter().any(|b| b.executable == binary.executable) {
             found.push(binary);
@@ -198,6 +203,7 @@ mod tests {
             name: name.into(),
             package: package.into(),
             src_path: PathBuf::new(),
+            runner: None,
         };
         let binaries = [
             binary("a", "lib", "a"),

@@ -86,7 +86,10 @@ fn build(split: &Split, target_dir: &Path) -> Result<Vec<TestBinary>, Failure> {
     let artifacts = build_artifacts(&cargo, "cargo test --no-run")
         .context("failed to build the tests")
         .exit_code(BUILD_FAILED)?;
-    let binaries = binary::pick_test_binaries(&artifacts);
+    let mut binaries = binary::pick_test_binaries(&artifacts);
+    for binary in &mut binaries {
+        binary.runner.clone_from(&user.runner);
+    }
     if binaries.is_empty() {
         return Err(Failure::new(
             SETUP_ERROR,
@@ -183,10 +186,11 @@ fn run_binary(
     })
 }
 
-/// The test binary, run the way `cargo test` runs it: in its package's directory, with
-/// CARGO_MANIFEST_DIR set (cargo sets more; this one tests read at run time).
+/// The test binary, run the way `cargo test` runs it: through the configured runner, in
+/// its package's directory, with CARGO_MANIFEST_DIR set (cargo sets more; this one tests
+/// read at run time).
 fn test_process(binary: &TestBinary) -> ProcessBuilder {
-    let mut program = ProcessBuilder::new(&binary.executable);
+    let mut program = cargo::run_command(binary.runner.as_ref(), &binary.executable);
     if let Some(dir) = binary.manifest_path.parent() {
         program.current_dir(dir).env(env::CARGO_MANIFEST_DIR, dir);
     }
