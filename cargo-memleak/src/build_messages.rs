@@ -6,7 +6,7 @@ use std::io::BufReader;
 use std::process::Stdio;
 
 use anyhow::{Context as _, Result, bail};
-use cargo_metadata::{Artifact, Message};
+use cargo_metadata::{Artifact, CompilerMessage, Message};
 
 use crate::process::{ProcessBuilder, describe_status};
 use crate::term;
@@ -43,7 +43,7 @@ pub(crate) fn build_artifacts(cargo: &ProcessBuilder, what: &str) -> Result<Vec<
         .take()
         .context("cargo's stdout was not captured")?;
     let mut artifacts = Vec::new();
-    let mut conflicts = Vec::new();
+    let mut conflict = None;
     for message in Message::parse_stream(BufReader::new(stdout)) {
         match message.context("failed to read cargo's messages")? {
             Message::CompilerArtifact(artifact) => artifacts.push(artifact),
@@ -51,27 +51,8 @@ pub(crate) fn build_artifacts(cargo: &ProcessBuilder, what: &str) -> Result<Vec<
                 if let Some(rendered) = &compiler.message.rendered {
                     term::say_rendered(rendered);
                 }
-                if let Some(other) = compiler
-                    .message
-                    .message
-                    .split_once(ALLOCATOR_CONFLICT)
-                    .map(|(_, other)| other.trim().to_owned())
-                {
-                    let kind = compiler
-                        .target
-                        .kind
-                        .first()
-                        .map_or_else(|| "target".to_owned(), ToString::to_string);
-                    let kind = if kind == "bin" {
-                        "binary".to_owned()
-                    } else {
-                        kind
-                    };
-                    conflicts.push(Conflict {
-                        target: format!("{kind} `{}`", compiler.target.name),
-                        src_path: compiler.target.src_path.to_string(),
-                        other,
-                    });
+                if conflict.is_none() {
+                    conflict = allocator_conflict(&compiler);
                 }
             }
             Message::TextLine(line) => term::say(line),
@@ -80,7 +61,7 @@ pub(crate) fn build_artifacts(cargo: &ProcessBuilder, what: &str) -> Result<Vec<
     }
     let status = child.wait().context("failed to wait for cargo")?;
     if !status.success() {
-        if let Some(conflict) = conflicts.first() {
+        if let Some(conflict) = &conflict {
             bail!(
                 "`{what}` {}\n{}",
                 describe_status(status),
@@ -90,6 +71,22 @@ pub(crate) fn build_artifacts(cargo: &ProcessBuilder, what: &str) -> Result<Vec<
         bail!("`{what}` {}", describe_status(status));
     }
     Ok(artifacts)
+}
+
+/// The conflict rustc's message reports, if it is "conflicts with global allocator in".
+fn allocator_conflict(compiler: &CompilerMessage) -> Option<Conflict> {
+    let (_, other) = compiler.message.message.split_once(ALLOCATOR_CONFLICT)?;
+    let target = &compiler.target;
+    let kind = match target.kind.first().map(ToString::to_string) {
+        Some(kind) if kind == "bin" => "binary".to_owned(),
+        Some(kind) => kind,
+        None => "target".to_owned(),
+    };
+    Some(Conflict {
+        target: format!("{kind} `{}`", target.name),
+        src_path: target.src_path.to_string(),
+        other: other.trim().to_owned(),
+    })
 }
 
 /// What to do about two global allocators.
@@ -146,16 +143,7 @@ mod tests {
         else {
             panic!("not a compiler message");
         };
-        let (_, other) = message
-            .message
-            .message
-            .split_once(ALLOCATOR_CONFLICT)
-            .unwrap();
-        let help = explain(&Conflict {
-            target: format!("binary `{}`", message.target.name),
-            src_path: message.target.src_path.to_string(),
-            other: other.trim().to_owned(),
-        });
+        let help = explain(&allocator_conflict(&message).expect("a conflict"));
         assert_eq!(
             help,
             "help: binary `conf` (/tmp/conf/src/main.rs) and the crate `conf` both declare a `#[global_allocator]` \

@@ -24,7 +24,9 @@ pub mod write;
 
 pub use document::{Document, Head};
 pub use footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};
-pub use records::{Frame, LiveBlock, Module, Reachability, Segment, Site, Symbol, Thread, Totals};
+pub use records::{
+    Frame, LiveBlock, Module, Reachability, Segment, Site, Symbol, Thread, Totals, hex,
+};
 pub use sampling::{Sampling, weight};
 pub use timeline::{Checkpoint, Sample, SampleKind, Timeline};
 

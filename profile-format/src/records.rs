@@ -66,6 +66,16 @@ pub struct Module {
     pub segments: Vec<Segment>,
 }
 
+/// A build id as the profile spells it: lowercase hex.
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
+}
+
 impl Module {
     /// Whether the code at `address` is this module's.
     #[must_use]

@@ -9,8 +9,8 @@ use crate::hot::record::Record;
 use crate::hot::sampling::{self, Weight};
 use crate::hot::shard::{self, Removal};
 use crate::hot::site::Site;
+use crate::hot::{site, state, stats, thread};
 use crate::os::frames::{self, Capture, Stack};
-use crate::{hot::site, hot::state, hot::stats, hot::thread};
 
 /// Records a successful allocation of `size` bytes at `address` (under sampling, when
 /// the thread's byte countdown runs out during it).

@@ -9,12 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use crate::error::Error;
 use crate::hot::guard::{self, Entry};
+use crate::hot::{sampling, shard, site, state, stats, thread};
 use crate::lifecycle::timeline::{self, Sample, SampleKind};
+use crate::lifecycle::{fork, reach, sampler};
 use crate::output::profile_json::{self, Snapshot};
-use crate::{
-    config, hot::sampling, hot::shard, hot::site, hot::state, hot::stats, hot::thread,
-    lifecycle::fork, lifecycle::reach, lifecycle::sampler, os,
-};
+use crate::{config, os};
 
 static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
 

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use parking_lot::Mutex;
 
 use crate::hot::guard::{self, Entry};
-use crate::{hot::shard, hot::site, hot::state, hot::thread, os};
+use crate::hot::{shard, site, state, thread};
+use crate::os;
 
 /// The guards taken before the fork, released by the parent.
 type Held = Vec<Box<dyn Send>>;

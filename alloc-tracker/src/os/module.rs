@@ -25,3 +25,18 @@ pub(crate) struct Segment {
     pub(crate) end: usize,
     pub(crate) file_offset: u64,
 }
+
+/// A module for tests: path `path`, bias 4096, build id `ab01`, one segment.
+#[cfg(test)]
+pub(crate) fn test_module(path: &str) -> Module {
+    Module {
+        path: path.into(),
+        bias: 4096,
+        build_id: vec![0xab, 0x01],
+        segments: vec![Segment {
+            start: 8192,
+            end: 9000,
+            file_offset: 4096,
+        }],
+    }
+}

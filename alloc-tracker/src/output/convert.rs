@@ -105,17 +105,10 @@ pub(crate) fn thread(t: &ThreadInfo) -> format::Thread {
 }
 
 pub(crate) fn module(m: &Module) -> format::Module {
-    use std::fmt::Write as _;
-    let build_id = (!m.build_id.is_empty()).then(|| {
-        m.build_id.iter().fold(String::new(), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
-    });
     format::Module {
         path: m.path.clone(),
         bias: m.bias as u64,
-        build_id,
+        build_id: (!m.build_id.is_empty()).then(|| format::hex(&m.build_id)),
         segments: m
             .segments
             .iter()
@@ -182,16 +175,7 @@ mod tests {
 
     #[test]
     fn a_module_gets_its_build_id_in_hex() {
-        let converted = module(&Module {
-            path: "/bin/a".into(),
-            bias: 4096,
-            build_id: vec![0xab, 0x01],
-            segments: vec![crate::os::module::Segment {
-                start: 8192,
-                end: 9000,
-                file_offset: 4096,
-            }],
-        });
+        let converted = module(&crate::os::module::test_module("/bin/a"));
         assert_eq!(converted.build_id.as_deref(), Some("ab01"));
         assert_eq!(converted.segments[0].end, 9000);
         let none = module(&Module::default());

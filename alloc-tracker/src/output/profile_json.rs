@@ -38,15 +38,16 @@ pub(crate) struct Snapshot {
     pub(crate) modules: Vec<Module>,
 }
 
-/// Return addresses shared by the sites, each once, and each site's stack as indices.
+/// Return addresses shared by the sites, each once, and each site's stack as indices,
+/// as the profile writes them.
 struct FrameTable {
-    addresses: Vec<usize>,
-    stacks: Vec<Vec<usize>>,
+    addresses: Vec<u64>,
+    stacks: Vec<Vec<u64>>,
 }
 
 impl FrameTable {
     fn build(sites: &[&'static Site]) -> Self {
-        let mut index_of: HashMap<usize, usize> = HashMap::new();
+        let mut index_of: HashMap<usize, u64> = HashMap::new();
         let mut addresses = Vec::new();
         let stacks = sites
             .iter()
@@ -55,8 +56,8 @@ impl FrameTable {
                     .iter()
                     .map(|&address| {
                         *index_of.entry(address).or_insert_with(|| {
-                            addresses.push(address);
-                            addresses.len() - 1
+                            addresses.push(address as u64);
+                            addresses.len() as u64 - 1
                         })
                     })
                     .collect()
@@ -90,17 +91,17 @@ pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Res
     writer.threads(&threads)?;
     let modules: Vec<format::Module> = snapshot.modules.iter().map(convert::module).collect();
     writer.modules(&modules)?;
-    writer.frames(table.addresses.iter().map(|&address| address as u64))?;
+    writer.frames(table.addresses.iter().copied())?;
     writer.sites(
         snapshot
             .sites
             .iter()
-            .zip(&table.stacks)
-            .map(|(site, stack)| {
+            .zip(table.stacks)
+            .map(|(site, frames)| {
                 let c = site.counts();
                 format::Site {
                     id: u64::from(site.id()),
-                    frames: stack.iter().map(|&index| index as u64).collect(),
+                    frames,
                     allocated_bytes: c.allocated_bytes,
                     allocated_blocks: c.allocated_blocks,
                     freed_blocks: c.freed_blocks,
@@ -193,16 +194,7 @@ mod tests {
             footprint: Footprint::default(),
             overhead_bytes: 12,
             timeline: None,
-            modules: vec![Module {
-                path: "/bin/a \"b\"".into(),
-                bias: 4096,
-                build_id: vec![0xab, 0x01],
-                segments: vec![crate::os::module::Segment {
-                    start: 8192,
-                    end: 9000,
-                    file_offset: 4096,
-                }],
-            }],
+            modules: vec![crate::os::module::test_module("/bin/a \"b\"")],
         };
         let mut out = Vec::new();
         write_profile(&mut out, &snapshot).unwrap();

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use memleak_format::{Footprint, Module, Sampling, Timeline};
+pub(crate) use memleak_format::Module;
+use memleak_format::{Footprint, Sampling, Timeline};
 pub use memleak_format::{Frame, LiveBlock, Reachability, Site, Symbol, Thread, Totals};
 
 use crate::profile::symbol_warning::SymbolWarning;

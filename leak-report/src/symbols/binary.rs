@@ -6,12 +6,12 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use addr2line::Loader;
+use memleak_format::hex;
+use object::Object as _;
 use object::read::ReadCache;
-use object::{Object as _, ObjectKind};
 
-use crate::profile::loaded::Symbol;
+use crate::profile::loaded::{Module, Symbol};
 use crate::profile::symbol_warning::Problem;
-use crate::symbols::module_map::{Module, hex};
 
 /// A binary that can be symbolized.
 pub(crate) struct Binary {
@@ -102,16 +102,16 @@ impl Binary {
 fn build_id(file: File) -> Result<Option<String>, String> {
     let cache = ReadCache::new(file);
     let object = object::File::parse(&cache).map_err(|error| error.to_string())?;
-    let id = match object.kind() {
-        ObjectKind::Unknown => None,
-        _ if object.format() == object::BinaryFormat::MachO => object
+    let id = if object.format() == object::BinaryFormat::MachO {
+        object
             .mach_uuid()
             .map_err(|e| e.to_string())?
-            .map(|uuid| uuid.to_vec()),
-        _ => object
+            .map(|uuid| uuid.to_vec())
+    } else {
+        object
             .build_id()
             .map_err(|e| e.to_string())?
-            .map(<[u8]>::to_vec),
+            .map(<[u8]>::to_vec)
     };
     Ok(id.map(|id| hex(&id)))
 }

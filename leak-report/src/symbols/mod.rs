@@ -6,11 +6,10 @@
 mod binary;
 pub(crate) mod entry;
 pub(crate) mod load;
-mod module_map;
 pub(crate) mod plumbing;
 mod resolve;
 pub(crate) mod runtime;
 pub(crate) mod stack;
 
 pub use crate::profile::symbol_warning::SymbolWarning;
-pub use module_map::{Module, Segment};
+pub use memleak_format::{Module, Segment};

@@ -4,10 +4,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::profile::loaded::Module;
 use crate::profile::loaded::Raw;
 use crate::profile::symbol_warning::{Problem, SymbolWarning};
 use crate::symbols::binary::Binary;
-use crate::symbols::module_map::module_of;
+
+/// Index into `modules` of the module whose code holds `address`.
+fn module_of(modules: &[Module], address: u64) -> Option<usize> {
+    modules.iter().position(|module| module.contains(address))
+}
 
 /// Fills in the symbols of every frame of a version 2 profile (earlier ones carry
 /// them), from the binaries of its module map. `path` is the profile's file: a binary
@@ -71,6 +76,22 @@ mod tests {
     use crate::error::Error;
     use crate::symbols::load::parse_profile;
 
+    #[test]
+    fn addresses_fall_in_the_module_whose_segment_holds_them() {
+        let modules: Vec<Module> = serde_json::from_str(
+            r#"[{"path": "/a", "bias": 0, "build_id": "ab", "segments": [[100, 200, 0]]},
+                {"path": "/b", "bias": 5, "segments": [[300, 310, 16], [400, 410, 32]]}]"#,
+        )
+        .unwrap();
+        assert_eq!(module_of(&modules, 100), Some(0));
+        assert_eq!(module_of(&modules, 199), Some(0));
+        assert_eq!(module_of(&modules, 200), None);
+        assert_eq!(module_of(&modules, 405), Some(1));
+        assert_eq!(modules[1].build_id, None);
+        assert_eq!(modules[1].segments[1].file_offset, 32);
+        assert_eq!(memleak_format::hex(&[0, 0xab, 0x10]), "00ab10");
+    }
+
     /// A function of this test binary for the profile's frame to point into.
     #[inline(never)]
     fn marker_function() -> usize {
@@ -92,7 +113,7 @@ mod tests {
             })
             .expect("the marker function is in the symbol table")
             .address();
-        let id = crate::symbols::module_map::hex(object.build_id().unwrap().unwrap());
+        let id = memleak_format::hex(object.build_id().unwrap().unwrap());
         assert!(marker_function() > 0);
         (exe.display().to_string(), id, address)
     }
