@@ -1,8 +1,12 @@
-//! Memory the tracker cannot see: 16 blocks of 64 KiB from C's `malloc` (as FFI code
-//! would allocate), touched so they are resident, never freed. The report shows them as
-//! the native layer (1 MiB and a little more, malloc's headers), not in the tracked heap.
+//! Memory outside Rust's allocator: 16 blocks of 64 KiB from C's `malloc` (as FFI code
+//! would allocate), touched so they are resident and kept in a static, and one C string
+//! that C's `strdup` copies and the program then loses.
 //!
-//! Run it under the tracker with `cargo memleak run --example native`.
+//! - In-process (`cargo memleak run --example native`) the tracker sees neither: the
+//!   report shows them as the native layer (1 MiB and a little more, malloc's headers).
+//! - Under the interposer (`--mode preload`) every block is recorded with its stack: the
+//!   16 blocks are native and reachable, and the string's 23 bytes a native definite leak
+//!   whose stack names `lose_c_string`, the Rust function that called into C.
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 
@@ -34,7 +38,22 @@ fn allocate_native() -> usize {
     allocated
 }
 
+/// C code allocates (`strdup` calls `malloc`); the program drops the only pointer.
+#[inline(never)]
+fn lose_c_string() -> usize {
+    let name = c"cargo-memleak native!!";
+    // SAFETY: `name` is a NUL-terminated string; strdup returns a malloc'd copy or null.
+    let copy = unsafe { libc::strdup(name.as_ptr()) };
+    if copy.is_null() {
+        return 0;
+    }
+    name.to_bytes_with_nul().len()
+}
+
 fn main() {
     let allocated = allocate_native();
-    println!("native: {allocated} bytes from libc::malloc, never freed");
+    let lost = lose_c_string();
+    println!(
+        "native: {allocated} bytes from libc::malloc, never freed; {lost} bytes lost by strdup"
+    );
 }

@@ -1,5 +1,6 @@
 //! Does not use the tracker (no `#[global_allocator]`): `cargo memleak run --example
-//! no_tracker` must exit 14 and say which lines to add, not report an empty run.
+//! no_tracker` runs it under the interposer; with `--mode inprocess` it exits 14 and says
+//! which lines to add.
 
 fn main() {
     let words: Vec<String> = ["no", "tracker", "here"]

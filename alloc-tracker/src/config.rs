@@ -7,6 +7,7 @@
 
 use std::ffi::{CStr, OsString};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::os;
 
@@ -38,10 +39,27 @@ pub(crate) fn parse_interval(raw: Option<&[u8]>) -> u64 {
         .unwrap_or(DEFAULT_INTERVAL_MS)
 }
 
-/// The profile path from `MEMLEAK_OUT` with `%p` expanded, or `None` when unset or empty.
+/// `MEMLEAK_OUT` as the interposer found it at start-up (it then hides the variable from
+/// the program).
+static CAPTURED_OUT: OnceLock<OsString> = OnceLock::new();
+
+/// Reads `MEMLEAK_OUT` once for good; returns whether it is set and not empty.
+pub(crate) fn capture_out_path() -> bool {
+    let raw = OUT_VAR
+        .to_str()
+        .ok()
+        .and_then(std::env::var_os)
+        .unwrap_or_default();
+    !CAPTURED_OUT.get_or_init(|| raw).is_empty()
+}
+
+/// The profile path from `MEMLEAK_OUT` (as captured at start-up, if it was) with `%p`
+/// expanded, or `None` when unset or empty.
 pub(crate) fn out_path() -> Option<PathBuf> {
-    let name = OUT_VAR.to_str().ok()?;
-    let raw = std::env::var_os(name)?;
+    let raw = match CAPTURED_OUT.get() {
+        Some(captured) => captured.clone(),
+        None => std::env::var_os(OUT_VAR.to_str().ok()?)?,
+    };
     if raw.is_empty() {
         return None;
     }

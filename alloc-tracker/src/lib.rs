@@ -73,6 +73,8 @@ mod alloc;
 mod config;
 mod error;
 mod hot;
+#[doc(hidden)]
+pub mod interposer;
 mod lifecycle;
 #[expect(
     unsafe_code,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
 
 use crate::exit_code;
+use crate::tracking::ModeChoice;
 use crate::workspace::Kind;
 
 /// cargo runs `cargo-memleak memleak ARGS...` for `cargo memleak ARGS...`; so does the
@@ -85,6 +86,11 @@ pub(crate) struct RunArgs {
     /// directory, as for `cargo run`].
     #[arg(long, value_name = "PATH")]
     pub(crate) manifest_path: Option<PathBuf>,
+    /// How to track it: in-process through the `TrackingAlloc` built into it, or with the
+    /// interposer preloaded as malloc (no change to the program; C code's blocks too;
+    /// Linux). `auto`: in-process when the program has the tracker in it.
+    #[arg(long, value_enum, default_value_t, value_name = "MODE")]
+    pub(crate) mode: ModeChoice,
     #[command(flatten)]
     pub(crate) build: BuildOptions,
     #[command(flatten)]

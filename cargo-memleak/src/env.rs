@@ -27,6 +27,13 @@ pub(crate) const NO_COLOR: &str = "NO_COLOR";
 pub(crate) const CARGO_MANIFEST_DIR: &str = "CARGO_MANIFEST_DIR";
 /// Where the tracked program writes its profile; set by `cargo memleak run`.
 pub(crate) const MEMLEAK_OUT: &str = "MEMLEAK_OUT";
+/// The target triple of `cargo build`; unset for the interposer's build.
+pub(crate) const CARGO_BUILD_TARGET: &str = "CARGO_BUILD_TARGET";
+/// Libraries the loader loads first: the interposer, under `--mode preload`.
+pub(crate) const LD_PRELOAD: &str = "LD_PRELOAD";
+/// The program the interposer tracks; any other process it finds itself in (a runner)
+/// passes it on untracked.
+pub(crate) const MEMLEAK_PRELOAD_EXE: &str = "MEMLEAK_PRELOAD_EXE";
 
 /// `value` unless it is empty.
 pub(crate) fn non_empty(value: Option<OsString>) -> Option<OsString> {

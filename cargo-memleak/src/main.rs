@@ -6,6 +6,7 @@ mod cargo;
 mod cli;
 mod env;
 mod exit_code;
+mod interposer;
 mod process;
 mod report;
 mod run;
@@ -14,6 +15,7 @@ mod setup;
 mod term;
 mod test_cmd;
 mod tracker_profile;
+mod tracking;
 mod workspace;
 
 fn main() -> std::process::ExitCode {

@@ -13,10 +13,12 @@ use leak_report::ProgramInfo;
 use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
 use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
+use crate::interposer::Interposer;
 use crate::process::describe_status;
 use crate::report::{self, FILES};
-use crate::setup::{tracker_setup, uses_tracker};
+use crate::setup::tracker_setup;
 use crate::term::say;
+use crate::tracking::{self, Tracking};
 use crate::workspace::{self, Metadata, Selection};
 use crate::{env, settings};
 
@@ -49,6 +51,14 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         .map_or_else(|| meta.target_directory.clone(), |dir| cwd.join(dir));
     let memleak_dir = target_dir.join("memleak");
     let artifact = build(args, &selection, &memleak_dir.join("build"), &user)?;
+    let mut interposer = Interposer::new(&memleak_dir);
+    let tracking = tracking::choose(args.mode, &artifact.executable, &mut interposer)
+        .context("failed to prepare the interposer")
+        .exit_code(SETUP_ERROR)?;
+    if tracking == Tracking::Untracked {
+        let message = setup_instructions(&meta, &cwd, &selection, &artifact);
+        return Err(Failure::new(SETUP_ERROR, anyhow!(message)));
+    }
 
     let out_dir = memleak_dir.join(&selection.name);
     let profile = out_dir.join(FILES[0]);
@@ -57,13 +67,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
     program
         .args(&args.args)
         .env(env::MEMLEAK_OUT, out_pattern(&profile));
+    tracking.apply(&mut program, &artifact.executable);
     say(format_args!("running: {program}"));
     let status = program.status().exit_code(TARGET_FAILED)?;
 
     if !profile.exists() {
-        return Err(no_profile(
-            &meta, &cwd, &selection, &artifact, status, &profile,
-        ));
+        return Err(no_profile(status, &profile));
     }
     report_run(&profile, &out_dir, status)
 }
@@ -161,26 +170,8 @@ pub(crate) fn clear_out_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The error for a program that wrote no profile: [`SETUP_ERROR`] with the two lines to
-/// add when it does not use the tracker, else [`TARGET_FAILED`].
-fn no_profile(
-    meta: &Metadata,
-    cwd: &Path,
-    selection: &Selection,
-    artifact: &Artifact,
-    status: ExitStatus,
-    profile: &Path,
-) -> Failure {
-    if let Ok(false) = uses_tracker(&artifact.executable) {
-        let mut message = setup_instructions(meta, cwd, selection, artifact);
-        if !status.success() {
-            message.push_str(&format!(
-                "\nnote: the program also {}",
-                describe_status(status)
-            ));
-        }
-        return Failure::new(SETUP_ERROR, anyhow!(message));
-    }
+/// The error for a program that wrote no profile: [`TARGET_FAILED`].
+fn no_profile(status: ExitStatus, profile: &Path) -> Failure {
     let how = if status.success() {
         "exited successfully".to_owned()
     } else {
@@ -195,7 +186,8 @@ fn no_profile(
     )
 }
 
-/// What to add, and where, for the target to use the tracker.
+/// What to add, and where, for the target to use the tracker (`--mode inprocess` on a
+/// program without it).
 fn setup_instructions(
     meta: &Metadata,
     cwd: &Path,
@@ -223,7 +215,8 @@ fn setup_instructions(
         .map_or_else(String::new, |p| format!(" -p {p}"));
     let (flag, name) = (selection.kind.flag(), &selection.name);
     text.push_str(&format!(
-        "\nthen run `cargo memleak run{package} {flag} {name}` again"
+        "\nthen run `cargo memleak run{package} {flag} {name}` again, or track it unchanged \
+         with the interposer: `--mode preload` (Linux)"
     ));
     text
 }

@@ -154,7 +154,7 @@ pub use analysis::growth::{
 pub use analysis::suppress::{Suppression, Suppressions};
 pub use error::Error;
 pub use memory::layers::{Layers, MemoryLayers};
-pub use model::{Amount, SiteKind};
+pub use model::{Amount, Mode, Origin, SiteKind};
 pub use profile::footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};
 pub use profile::loaded::{
     Frame, LiveBlock, PROFILE_FORMAT, PROFILE_VERSION, Profile, Reachability, Site, Symbol, Thread,

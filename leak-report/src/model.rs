@@ -115,3 +115,57 @@ mod tests {
         assert_eq!(leaks, [true, true, false, true, false]);
     }
 }
+
+/// How the tracker saw the program's allocations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mode {
+    /// `TrackingAlloc` was the program's global allocator: Rust's heap only; C code's
+    /// `malloc` shows only as the native layer.
+    #[default]
+    InProcess,
+    /// The tracker was preloaded as `malloc`: every block, Rust's and native code's, with
+    /// its stack.
+    Preload,
+}
+
+impl Mode {
+    /// Its name in profiles, report.json and the command line.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::InProcess => memleak_format::MODE_IN_PROCESS,
+            Self::Preload => memleak_format::MODE_PRELOAD,
+        }
+    }
+
+    /// The mode named `name`, if any.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::InProcess, Self::Preload]
+            .into_iter()
+            .find(|mode| mode.name() == name)
+    }
+}
+
+/// Which allocator a site's blocks came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Origin {
+    /// Rust's global allocator (`Box`, `Vec`, `String`...).
+    Rust,
+    /// `malloc` called by other code: C libraries behind FFI, libc itself. Seen only in
+    /// [`Mode::Preload`].
+    Native,
+}
+
+impl Origin {
+    /// Its name in report.json.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Rust => "rust",
+            Self::Native => "native",
+        }
+    }
+}

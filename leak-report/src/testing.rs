@@ -221,6 +221,7 @@ pub(crate) fn big_scanned(chain: usize, pairs: usize) -> Profile {
         args: Vec::new(),
         reason: Some("exit".to_owned()),
         elapsed_ns: 0,
+        mode: None,
         totals: Totals::default(),
         threads: Vec::new(),
         frames,

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use leak_report::parse_profile;
 use memleak_format::{
-    Cgroup, Checkpoint, Document, Footprint, Frame, Limit, LiveBlock, Malloc, Module, Pressure,
-    Reachability, Sample, SampleKind, Sampling, Segment, Site, Stall, Thread, Timeline, Totals,
-    write::write_document,
+    Cgroup, Checkpoint, Document, Footprint, Frame, Limit, LiveBlock, MODE_IN_PROCESS,
+    MODE_PRELOAD, Malloc, Module, Pressure, Reachability, Sample, SampleKind, Sampling, Segment,
+    Site, Stall, Thread, Timeline, Totals, write::write_document,
 };
 use proptest::collection::vec;
 use proptest::option::of;
@@ -161,6 +161,7 @@ fn document() -> impl Strategy<Value = Document> {
         of(any::<String>()),
         any::<u64>(),
         of((1u64..).prop_map(|mean_bytes| Sampling { mean_bytes })),
+        of(prop_oneof![Just(MODE_IN_PROCESS), Just(MODE_PRELOAD)].prop_map(str::to_owned)),
     );
     let body = (
         totals(),
@@ -192,7 +193,7 @@ fn document() -> impl Strategy<Value = Document> {
     ));
     (head, body, timeline, vec(any::<u64>(), 9)).prop_map(
         |(
-            (pid, exe, args, reason, elapsed_ns, sampling),
+            (pid, exe, args, reason, elapsed_ns, sampling, mode),
             (totals, footprint, threads, modules, ips, site_count, blocks, scanned),
             timeline,
             counters,
@@ -289,6 +290,7 @@ fn document() -> impl Strategy<Value = Document> {
                 args,
                 reason,
                 elapsed_ns,
+                mode,
                 sampling,
                 totals,
                 footprint: Some(footprint.unwrap_or_default()),
@@ -329,6 +331,7 @@ proptest! {
         prop_assert_eq!(profile.args(), &document.args[..]);
         prop_assert_eq!(profile.reason(), Some(document.reason.as_deref().unwrap_or("")));
         prop_assert_eq!(profile.elapsed_ns(), document.elapsed_ns);
+        prop_assert_eq!(profile.mode().name(), document.mode.as_deref().unwrap_or(MODE_IN_PROCESS));
         prop_assert_eq!(profile.sampling(), document.sampling);
         prop_assert_eq!(profile.totals(), &document.totals);
         prop_assert_eq!(profile.footprint(), document.footprint.as_ref());

@@ -183,7 +183,7 @@ fn text(report: &Report, options: &TextOptions) -> String {
 #[test]
 fn text_report_with_every_kind() {
     let expected = "\
-memleak report for app (exit code 0)
+memleak report for app (exit code 0, in-process)
 definitely lost: 4,096 bytes in 1 block from 1 site
 indirectly lost: 3,328 bytes in 102 blocks from 3 sites (50 cycles)
 allocated: 100,000 bytes in 1,000 blocks over the run; peak live: 50,000 bytes in 500 blocks
@@ -257,7 +257,7 @@ fn text_report_lists_reachable_sites_on_request() {
 fn no_leaks_with_a_scan() {
     let report = report(&[&["app::cache"]], &[(0, 100, None)]);
     let expected = "\
-memleak report for app (exit code 0)
+memleak report for app (exit code 0, in-process)
 no leaks: nothing the program allocated was unreachable at exit
 allocated: 100,000 bytes in 1,000 blocks over the run; peak live: 50,000 bytes in 500 blocks
 

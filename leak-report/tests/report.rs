@@ -43,7 +43,10 @@ fn text_report_lines() {
     write_text(&report(), &mut out, &TextOptions::default()).unwrap();
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "memleak report for leaky (exit code 0)");
+    assert_eq!(
+        lines[0],
+        "memleak report for leaky (exit code 0, in-process)"
+    );
     assert_eq!(
         lines[1],
         "live at exit: 10,496 bytes in 101 blocks from 2 sites"

@@ -17,7 +17,16 @@ pub struct Head {
     pub reason: String,
     /// Nanoseconds from tracking start to the write.
     pub elapsed_ns: u64,
+    /// How the allocations were seen: [`MODE_IN_PROCESS`] or [`MODE_PRELOAD`]; not
+    /// written when `None`.
+    pub mode: Option<String>,
 }
+
+/// The tracker was the program's global allocator (`TrackingAlloc`).
+pub const MODE_IN_PROCESS: &str = "inprocess";
+/// The tracker was preloaded as `malloc` (the interposer): every block of the process,
+/// Rust's and native code's, was recorded.
+pub const MODE_PRELOAD: &str = "preload";
 
 /// A profile as read (with the `serde` feature), field for field as written.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -36,6 +45,10 @@ pub struct Document {
     pub reason: Option<String>,
     /// Nanoseconds from tracking start to the write.
     pub elapsed_ns: u64,
+    /// How the allocations were seen: `"inprocess"` or `"preload"`; `None` in profiles
+    /// older than the interposer (in-process).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub mode: Option<String>,
     /// How allocations were sampled; `None` (or `null`) when every one was recorded.
     #[cfg_attr(feature = "serde", serde(default))]
     pub sampling: Option<Sampling>,

@@ -22,7 +22,7 @@ mod sampling;
 mod timeline;
 pub mod write;
 
-pub use document::{Document, Head};
+pub use document::{Document, Head, MODE_IN_PROCESS, MODE_PRELOAD};
 pub use footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};
 pub use records::{
     Frame, LiveBlock, Module, Reachability, Segment, Site, Symbol, Thread, Totals, hex,

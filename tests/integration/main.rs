@@ -10,6 +10,7 @@
 mod help;
 mod kinds;
 mod layers;
+mod preload;
 mod report;
 mod run;
 mod test_cmd;

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::hot::guard::{self, Entry};
 use crate::hot::{sampling, shard, site, state, stats, thread};
 use crate::lifecycle::timeline::{self, Sample, SampleKind};
-use crate::lifecycle::{fork, reach, sampler};
+use crate::lifecycle::{fork, reach, sampler, start};
 use crate::output::profile_json::{self, Snapshot};
 use crate::{config, os};
 
@@ -103,7 +103,13 @@ fn exit_roots(stack_pointer: usize, registers: &[usize]) -> reach::Roots {
             }
         })
         .collect();
-    reach::find_roots(stack_pointer, registers, kernel_id, &threads)
+    reach::find_roots(
+        stack_pointer,
+        registers,
+        kernel_id,
+        &threads,
+        start::mode() == memleak_format::MODE_PRELOAD,
+    )
 }
 
 /// Writes a profile of the current state to `path` (from the API).
@@ -157,6 +163,7 @@ pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
     });
     Snapshot {
         reason,
+        mode: start::mode(),
         elapsed_ns,
         stats,
         threads: thread::all_threads(),

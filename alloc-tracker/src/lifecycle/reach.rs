@@ -32,6 +32,10 @@ pub(crate) struct Reachability {
 #[derive(Debug)]
 pub(crate) struct Roots {
     pub(crate) ranges: Vec<MemoryRange>,
+    /// Ranges whose words count only when they point at a block's first byte: libc's and
+    /// the loader's data under the interposer (their own references point at blocks'
+    /// starts; malloc's free lists at chunk headers, which may lie inside a live block).
+    pub(crate) exact_ranges: Vec<MemoryRange>,
     /// Words from the exiting thread's registers.
     pub(crate) words: Vec<usize>,
     pub(crate) threads: u32,
@@ -40,16 +44,25 @@ pub(crate) struct Roots {
 
 /// Collects the roots: the writable data and TLS of loaded modules, the exiting
 /// thread's stack above `stack_pointer` and its registers, and the whole stack mapping of
-/// every other thread the tracker has seen that still runs.
+/// every other thread the tracker has seen that still runs. libc's and the loader's data
+/// are roots only with `allocator_data` (under the interposer, where their own blocks
+/// are tracked too).
 pub(crate) fn find_roots(
     stack_pointer: usize,
     registers: &[usize],
     current_kernel_id: u32,
     threads: &[ThreadInfo],
+    allocator_data: bool,
 ) -> Roots {
     let readable = os::readable_mappings();
     let live_threads = os::live_thread_ids();
-    let mut wanted = os::module_roots();
+    let modules = os::module_roots();
+    let exact = if allocator_data {
+        modules.allocator_data
+    } else {
+        Vec::new()
+    };
+    let mut wanted = modules.program_data;
     let mut complete = true;
     let mut scanned_threads = 0;
     for thread in threads
@@ -80,6 +93,7 @@ pub(crate) fn find_roots(
     }
     Roots {
         ranges: memory::clip_to_readable(&wanted, &readable),
+        exact_ranges: memory::clip_to_readable(&exact, &readable),
         words: registers.to_vec(),
         threads: scanned_threads,
         complete,
@@ -118,6 +132,16 @@ impl<'a> Blocks<'a> {
         (word - address < record.size as usize).then_some(index)
     }
 
+    /// The block that starts at `word`, if any.
+    #[inline]
+    fn find_start(&self, word: usize) -> Option<usize> {
+        self.find(word).filter(|&index| {
+            self.blocks
+                .get(index)
+                .is_some_and(|&(address, _)| address == word)
+        })
+    }
+
     fn range(&self, index: usize) -> MemoryRange {
         let (address, record) = self.blocks[index];
         MemoryRange {
@@ -133,13 +157,16 @@ pub(crate) fn scan(blocks: &[(usize, Record)], roots: &Roots) -> Reachability {
     let index = Blocks::new(blocks);
     let mut reachable = vec![false; blocks.len()];
     let mut pending: Vec<usize> = Vec::new();
-    let mark = |word: usize, reachable: &mut Vec<bool>, pending: &mut Vec<usize>| {
-        if let Some(found) = index.find(word)
+    let mark_found = |found: Option<usize>, reachable: &mut Vec<bool>, pending: &mut Vec<usize>| {
+        if let Some(found) = found
             && !reachable[found]
         {
             reachable[found] = true;
             pending.push(found);
         }
+    };
+    let mark = |word: usize, reachable: &mut Vec<bool>, pending: &mut Vec<usize>| {
+        mark_found(index.find(word), reachable, pending);
     };
     for &word in &roots.words {
         mark(word, &mut reachable, &mut pending);
@@ -150,6 +177,15 @@ pub(crate) fn scan(blocks: &[(usize, Record)], roots: &Roots) -> Reachability {
         // SAFETY: root ranges were clipped to readable mappings of module data and of
         // live threads' stacks, which stay mapped while the process exits.
         unsafe { memory::for_each_word(range, |word| mark(word, &mut reachable, &mut pending)) };
+    }
+    for &range in &roots.exact_ranges {
+        root_bytes += range.len() as u64;
+        // SAFETY: as above: clipped to readable mappings of module data.
+        unsafe {
+            memory::for_each_word(range, |word| {
+                mark_found(index.find_start(word), &mut reachable, &mut pending);
+            });
+        };
     }
     let mut bytes_scanned = 0u64;
     while let Some(block) = pending.pop() {
@@ -226,6 +262,7 @@ mod tests {
         };
         let roots = Roots {
             ranges: Vec::new(),
+            exact_ranges: Vec::new(),
             words: vec![a.as_ptr() as usize + 16],
             threads: 1,
             complete: true,
@@ -245,10 +282,47 @@ mod tests {
         let blocks = vec![(a.as_ptr() as usize, record(16))];
         let roots = Roots {
             ranges: Vec::new(),
+            exact_ranges: Vec::new(),
             words: vec![a.as_ptr() as usize + 16],
             threads: 0,
             complete: true,
         };
         assert!(!scan(&blocks, &roots).reachable[0]);
+    }
+
+    #[test]
+    fn exact_roots_reach_only_blocks_they_point_at_the_start_of() {
+        let a = [0usize; 4];
+        let b = [0usize; 4];
+        let blocks = {
+            let mut blocks = vec![
+                (a.as_ptr() as usize, record(32)),
+                (b.as_ptr() as usize, record(32)),
+            ];
+            blocks.sort_by_key(|&(address, _)| address);
+            blocks
+        };
+        // The "allocator data": a pointer to a's start, one into b's last word.
+        let data = [a.as_ptr() as usize, b.as_ptr() as usize + 24];
+        let roots = Roots {
+            ranges: Vec::new(),
+            exact_ranges: vec![MemoryRange {
+                start: data.as_ptr() as usize,
+                end: data.as_ptr() as usize + 16,
+            }],
+            words: Vec::new(),
+            threads: 0,
+            complete: true,
+        };
+        let found = scan(&blocks, &roots);
+        let reachable = |v: &[usize; 4]| {
+            let i = blocks
+                .iter()
+                .position(|&(address, _)| address == v.as_ptr() as usize)
+                .unwrap();
+            found.reachable[i]
+        };
+        assert!(reachable(&a));
+        assert!(!reachable(&b));
     }
 }

@@ -1,12 +1,18 @@
 //! Start-up: the decision taken at the first allocation of the process (from
-//! `MEMLEAK_OUT`, read without allocating) or by [`crate::start`], and what follows it
-//! when recording starts with a profile to write: the fork handlers, the exit hook and
-//! the timeline's sampler thread.
+//! `MEMLEAK_OUT`, read without allocating), by [`crate::start`], or by the interposer's
+//! start-up; and what follows it when recording starts with a profile to write: the fork
+//! handlers, the exit hook and the timeline's sampler thread.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use crate::config;
 use crate::hot::state;
 use crate::lifecycle::{exit, fork, sampler};
 use crate::os;
+
+/// Whether this engine is the preloaded interposer's rather than a `TrackingAlloc`'s.
+static PRELOADED: AtomicBool = AtomicBool::new(false);
 
 /// The allocator calls this, and only this, when [`state::is_undecided`]: on the first
 /// allocation of the process. Does not allocate through the tracker.
@@ -36,6 +42,31 @@ pub(crate) fn start() {
     fork::install();
     if state::turn_on() && os::env_is_set(config::OUT_VAR) {
         install_exit_hook();
+    }
+}
+
+/// The interposer's start-up, from its library constructor: the profile's path is taken
+/// now (the interposer then hides `MEMLEAK_OUT` from the program and its children), and
+/// recording starts when it is set. `own_code` is the interposer's code, whose frames
+/// lead every stack; `frame_pointer_code` the program's, built with frame pointers.
+pub(crate) fn start_preloaded(own_code: Range<usize>, frame_pointer_code: Range<usize>) -> bool {
+    PRELOADED.store(true, Relaxed);
+    os::frames::set_interposer_ranges(own_code, frame_pointer_code);
+    let wanted = config::capture_out_path();
+    if state::decide(wanted) && wanted {
+        fork::install();
+        install_exit_hook();
+        return true;
+    }
+    false
+}
+
+/// How this engine sees allocations, as the profile names it.
+pub(crate) fn mode() -> &'static str {
+    if PRELOADED.load(Relaxed) {
+        memleak_format::MODE_PRELOAD
+    } else {
+        memleak_format::MODE_IN_PROCESS
     }
 }
 

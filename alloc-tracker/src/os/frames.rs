@@ -6,7 +6,8 @@
 //! without a frame pointer left in the register, the walk stays inside memory this
 //! thread owns and terminates. A garbage link ends the walk early; it cannot fault.
 
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::ops::Range;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 
 /// Frames kept per stack; deeper stacks keep their innermost frames.
 pub(crate) const MAX_FRAMES: usize = 48;
@@ -63,13 +64,61 @@ pub(crate) fn capture(stack: &mut Stack, stack_top: usize) -> Capture {
     stack.len = 0;
     if stack_top != 0 && frame_pointers_present() {
         let clean_end = walk_frame_pointers(stack, frame_pointer(), stack_top);
-        if clean_end || stack.len >= MIN_TRUSTED_FRAMES {
+        if (clean_end || stack.len >= MIN_TRUSTED_FRAMES) && !interposed_caller_is_foreign(stack) {
             return Capture::FramePointers;
         }
         stack.len = 0;
     }
     unwind(stack);
+    strip_interposer_frames(stack);
     Capture::Unwinder
+}
+
+/// Code ranges known to the interposer (`[start, end)`, all 0 in-process): its own code,
+/// whose frames lead every stack and are dropped, and the code known to keep frame
+/// pointers (the program that cargo memleak built), whose calls the walk can follow.
+static INTERPOSER_CODE: [AtomicUsize; 2] = [const { AtomicUsize::new(0) }; 2];
+static FRAME_POINTER_CODE: [AtomicUsize; 2] = [const { AtomicUsize::new(0) }; 2];
+
+/// Run by the interposer's start-up, before recording starts: the two code ranges above.
+pub(crate) fn set_interposer_ranges(own: Range<usize>, frame_pointers: Range<usize>) {
+    INTERPOSER_CODE[0].store(own.start, Relaxed);
+    INTERPOSER_CODE[1].store(own.end, Relaxed);
+    FRAME_POINTER_CODE[0].store(frame_pointers.start, Relaxed);
+    FRAME_POINTER_CODE[1].store(frame_pointers.end, Relaxed);
+}
+
+fn in_range(range: &[AtomicUsize; 2], address: usize) -> bool {
+    range[0].load(Relaxed) <= address && address < range[1].load(Relaxed)
+}
+
+/// Under the interposer: drops the interposer's own leading frames, and says whether
+/// the caller of `malloc` is code that may lack frame pointers (libc's `strdup`, a C
+/// library). Such code keeps the caller's frame pointer untouched, so the chain skips
+/// straight past the Rust function that called into C: the unwinder must walk those.
+#[inline(always)]
+fn interposed_caller_is_foreign(stack: &mut Stack) -> bool {
+    if INTERPOSER_CODE[1].load(Relaxed) == 0 {
+        return false;
+    }
+    strip_interposer_frames(stack);
+    stack
+        .frames()
+        .first()
+        .is_some_and(|&caller| !in_range(&FRAME_POINTER_CODE, caller))
+}
+
+fn strip_interposer_frames(stack: &mut Stack) {
+    if INTERPOSER_CODE[1].load(Relaxed) == 0 {
+        return;
+    }
+    let own = stack
+        .frames()
+        .iter()
+        .take_while(|&&address| in_range(&INTERPOSER_CODE, address))
+        .count();
+    stack.frames.copy_within(own..stack.len, 0);
+    stack.len -= own;
 }
 
 const UNKNOWN: u8 = 0;

@@ -99,3 +99,14 @@ mod tests {
         assert_eq!(seen, vec![2, 3, 4]);
     }
 }
+
+/// The writable data of the loaded modules, where the scan's static roots are.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleRoots {
+    /// The program's and its libraries' data and TLS.
+    pub(crate) program_data: Vec<MemoryRange>,
+    /// libc's and the loader's: besides their own references to the heap (locale data,
+    /// stdio buffers, loaded libraries), malloc's bookkeeping, whose pointers to free
+    /// chunks' headers may fall inside the last bytes of a live block.
+    pub(crate) allocator_data: Vec<MemoryRange>,
+}

@@ -8,7 +8,7 @@ pub(crate) mod module;
 mod unwind;
 
 pub(crate) use detached_thread::spawn_detached;
-pub(crate) use memory::MemoryRange;
+pub(crate) use memory::{MemoryRange, ModuleRoots};
 
 #[cfg(unix)]
 mod unix;

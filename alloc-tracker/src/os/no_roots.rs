@@ -1,7 +1,7 @@
 //! Platforms whose scan roots are not found yet (macOS: the dyld image list and Mach
 //! thread states are the way): nothing is scanned.
 
-use crate::os::MemoryRange;
+use crate::os::{MemoryRange, ModuleRoots};
 
 /// Unknown.
 pub(crate) fn readable_mappings() -> Vec<MemoryRange> {
@@ -19,6 +19,6 @@ pub(crate) fn kernel_thread_id() -> u32 {
 }
 
 /// Unknown.
-pub(crate) fn module_roots() -> Vec<MemoryRange> {
-    Vec::new()
+pub(crate) fn module_roots() -> ModuleRoots {
+    ModuleRoots::default()
 }

@@ -4,12 +4,12 @@
 //! Every range handed out is clipped to a readable mapping of `/proc/self/maps`, so the
 //! scan never touches an unmapped page.
 
-use crate::os::MemoryRange;
 use crate::os::loaded_objects::for_each_loaded_object;
+use crate::os::{MemoryRange, ModuleRoots};
 
 /// Modules whose writable data holds the allocator's own bookkeeping, which points into
 /// the heap (free lists, the top chunk) without being a program's reference.
-const NOT_ROOTS: &[&str] = &["/libc.so", "/ld-linux", "/libc-", "/ld-musl"];
+const ALLOCATOR_MODULES: &[&str] = &["/libc.so", "/ld-linux", "/libc-", "/ld-musl"];
 
 /// The readable mappings of this process, sorted by address.
 pub(crate) fn readable_mappings() -> Vec<MemoryRange> {
@@ -53,26 +53,28 @@ pub(crate) fn kernel_thread_id() -> u32 {
     u32::try_from(tid).unwrap_or(0)
 }
 
-/// Writable segments of every loaded module but libc's and the loader's, and the calling
-/// thread's TLS blocks.
-pub(crate) fn module_roots() -> Vec<MemoryRange> {
-    let mut roots: Vec<MemoryRange> = Vec::new();
+/// Writable segments of every loaded module and the calling thread's TLS blocks: libc's
+/// and the loader's apart, in `allocator_data` (see [`ModuleRoots`]).
+pub(crate) fn module_roots() -> ModuleRoots {
+    let mut roots = ModuleRoots::default();
     for_each_loaded_object(|object| {
         let name = object.name.to_string_lossy();
-        if NOT_ROOTS.iter().any(|skip| name.contains(skip)) {
-            return;
-        }
+        let into = if ALLOCATOR_MODULES.iter().any(|skip| name.contains(skip)) {
+            &mut roots.allocator_data
+        } else {
+            &mut roots.program_data
+        };
         for header in object.headers {
             let size = header.p_memsz as usize;
             if header.p_type == libc::PT_LOAD && header.p_flags & libc::PF_W != 0 {
                 let start = object.bias.wrapping_add(header.p_vaddr as usize);
-                roots.push(MemoryRange {
+                into.push(MemoryRange {
                     start,
                     end: start.saturating_add(size),
                 });
             } else if header.p_type == libc::PT_TLS && !object.tls_data.is_null() {
                 let start = object.tls_data as usize;
-                roots.push(MemoryRange {
+                into.push(MemoryRange {
                     start,
                     end: start.saturating_add(size),
                 });
@@ -116,7 +118,8 @@ garbage line\n\
 
     #[test]
     fn this_process_has_module_roots_and_threads() {
-        assert!(!module_roots().is_empty());
+        let roots = module_roots();
+        assert!(!roots.program_data.is_empty() && !roots.allocator_data.is_empty());
         assert!(live_thread_ids().contains(&kernel_thread_id()));
         assert!(!readable_mappings().is_empty());
     }

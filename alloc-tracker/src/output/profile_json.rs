@@ -21,6 +21,8 @@ use crate::output::convert;
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     pub(crate) reason: &'static str,
+    /// `memleak_format::MODE_IN_PROCESS` or `MODE_PRELOAD`.
+    pub(crate) mode: &'static str,
     pub(crate) elapsed_ns: u64,
     pub(crate) stats: Stats,
     pub(crate) threads: Vec<ThreadInfo>,
@@ -80,6 +82,7 @@ pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Res
             .collect(),
         reason: snapshot.reason.to_owned(),
         elapsed_ns: snapshot.elapsed_ns,
+        mode: Some(snapshot.mode.to_owned()),
     };
     let mut writer = ProfileWriter::start(out, &head)?;
     let mean_bytes = sampling::mean_bytes();
@@ -180,6 +183,7 @@ mod tests {
     fn an_empty_snapshot_is_valid_json_with_the_header() {
         let snapshot = Snapshot {
             reason: "request",
+            mode: memleak_format::MODE_IN_PROCESS,
             elapsed_ns: 5,
             stats: Stats::default(),
             threads: vec![ThreadInfo {

@@ -4,8 +4,10 @@
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
+use crate::tracking::ModeChoice;
+
 /// `cargo test` options whose value is the next argument (or follows `=`).
-const CARGO_VALUE: [&str; 14] = [
+const CARGO_VALUE: [&str; 15] = [
     "-F",
     "--features",
     "-j",
@@ -17,6 +19,8 @@ const CARGO_VALUE: [&str; 14] = [
     "--color",
     // memleak's suppression file, not cargo's `--config KEY=VALUE` (see `split`).
     "--config",
+    // memleak's: in-process or preloaded.
+    "--mode",
     "-Z",
     // Rejected below, but their value must not be taken for a TESTNAME.
     "--target-dir",
@@ -54,6 +58,8 @@ pub(crate) struct Split {
     pub(crate) config: Option<PathBuf>,
     /// `--show-reachable`: list memory still reachable at exit.
     pub(crate) show_reachable: bool,
+    /// `--mode`: how the test binaries are tracked.
+    pub(crate) mode: ModeChoice,
 }
 
 /// Why the arguments cannot be used.
@@ -124,6 +130,16 @@ pub(crate) fn split(before: &[OsString], after: &[OsString]) -> Result<Split, Sp
             "--no-fail-fast" => split.no_fail_fast = true,
             "--config" => {
                 split.config = value.map(PathBuf::from);
+                continue;
+            }
+            "--mode" => {
+                let name = value.as_deref().and_then(OsStr::to_str).unwrap_or("");
+                split.mode = ModeChoice::from_name(name).ok_or_else(|| {
+                    SplitError::Usage(format!(
+                        "invalid value `{name}` for `--mode`: expected `auto`, `inprocess` or \
+                         `preload`"
+                    ))
+                })?;
                 continue;
             }
             "--show-reachable" => {

@@ -1,6 +1,7 @@
 //! The test executables of a `cargo test --no-run` build, from its JSON messages, and the
 //! directory each one's report files go to.
 
+use crate::tracking::Tracking;
 use std::path::PathBuf;
 
 use cargo_metadata::{Artifact, TargetKind};
@@ -23,6 +24,8 @@ pub(crate) struct TestBinary {
     pub(crate) src_path: PathBuf,
     /// What cargo runs it with (`target.<triple>.runner`), if anything.
     pub(crate) runner: Option<Runner>,
+    /// How the tracker sees it (in-process until chosen).
+    pub(crate) tracking: Tracking,
 }
 
 /// The test executables among `cargo test --no-run`'s artifacts: every one built with
@@ -56,6 +59,7 @@ pub(crate) fn pick_test_binaries(artifacts: &[Artifact]) -> Vec<TestBinary> {
             package: package_name(&artifact.package_id.repr).to_owned(),
             src_path: target.src_path.clone().into_std_path_buf(),
             runner: None,
+            tracking: Tracking::InProcess,
         };
         if !found.iter().any(|b| b.executable == binary.executable) {
             found.push(binary);
@@ -204,6 +208,7 @@ mod tests {
             package: package.into(),
             src_path: PathBuf::new(),
             runner: None,
+            tracking: Tracking::InProcess,
         };
         let binaries = [
             binary("a", "lib", "a"),

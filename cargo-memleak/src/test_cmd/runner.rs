@@ -18,11 +18,13 @@ use crate::exit_code::{
     BUILD_FAILED, Failure, LEAKS_FOUND, ResultExt as _, SETUP_ERROR, SUCCESS, TARGET_FAILED,
     USAGE_ERROR,
 };
+use crate::interposer::Interposer;
 use crate::process::{ProcessBuilder, describe_status};
 use crate::report::{self, FILES};
 use crate::run::{clear_out_dir, out_pattern};
-use crate::setup::{tracker_setup, uses_tracker};
+use crate::setup::tracker_setup;
 use crate::term::say;
+use crate::tracking::{self, Tracking};
 use crate::workspace::{self, Metadata};
 use crate::{env, settings};
 
@@ -56,7 +58,13 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
         split.show_reachable,
     )?;
     let memleak_dir = meta.target_directory.join("memleak");
-    let binaries = build(&split, &memleak_dir.join("build"))?;
+    let mut binaries = build(&split, &memleak_dir.join("build"))?;
+    let mut interposer = Interposer::new(&memleak_dir);
+    for binary in &mut binaries {
+        binary.tracking = tracking::choose(split.mode, &binary.executable, &mut interposer)
+            .context("failed to prepare the interposer")
+            .exit_code(SETUP_ERROR)?;
+    }
     let filters = TestFilters::parse(&split.test_args);
     let mut ran = Vec::new();
     for (binary, name) in binaries.iter().zip(binary::dir_names(&binaries)) {
@@ -129,7 +137,13 @@ fn run_binary(
         _ => {}
     }
     let profile_path = out_dir.join(FILES[0]);
-    let mut program = test_process(binary);
+    if binary.tracking == Tracking::Untracked {
+        say(format_args!(
+            "warning: test binary `{name}` does not use the `memleak` tracker (`--mode \
+             inprocess`): its leaks are not checked"
+        ));
+    }
+    let mut program = test_process(binary, true);
     program
         .args(test_args)
         .env(env::MEMLEAK_OUT, out_pattern(&profile_path));
@@ -138,7 +152,7 @@ fn run_binary(
     let failure =
         (!status.success()).then(|| format!("test binary `{name}` {}", describe_status(status)));
     if !profile_path.exists() {
-        let tracked = !matches!(uses_tracker(&binary.executable), Ok(false));
+        let tracked = binary.tracking != Tracking::Untracked;
         let failure = if tracked {
             let how =
                 failure.unwrap_or_else(|| format!("test binary `{name}` exited successfully"));
@@ -147,10 +161,6 @@ fn run_binary(
                 profile_path.display()
             ))
         } else {
-            say(format_args!(
-                "warning: test binary `{name}` does not use the `memleak` tracker: its leaks are not \
-                 checked"
-            ));
             failure
         };
         let name = name.to_owned();
@@ -188,11 +198,14 @@ fn run_binary(
 
 /// The test binary, run the way `cargo test` runs it: through the configured runner, in
 /// its package's directory, with CARGO_MANIFEST_DIR set (cargo sets more; this one tests
-/// read at run time).
-fn test_process(binary: &TestBinary) -> ProcessBuilder {
+/// read at run time); `tracked`, with the interposer if it runs under it.
+fn test_process(binary: &TestBinary, tracked: bool) -> ProcessBuilder {
     let mut program = cargo::run_command(binary.runner.as_ref(), &binary.executable);
     if let Some(dir) = binary.manifest_path.parent() {
         program.current_dir(dir).env(env::CARGO_MANIFEST_DIR, dir);
+    }
+    if tracked {
+        binary.tracking.apply(&mut program, &binary.executable);
     }
     program
 }
@@ -263,7 +276,7 @@ struct Reruns<'a> {
 
 /// `<binary> --list --format terse` with the run's filters: the tests the run ran.
 fn list_tests(binary: &TestBinary, filters: &TestFilters) -> Result<Vec<String>> {
-    let mut list = test_process(binary);
+    let mut list = test_process(binary, false);
     list.args(filters.list_args()).env_remove(env::MEMLEAK_OUT);
     let output = list
         .command()
@@ -315,7 +328,7 @@ fn rerun(
     profile: &Path,
     what: &str,
 ) -> Result<Vec<ThreadLeak>> {
-    let mut program = test_process(binary);
+    let mut program = test_process(binary, true);
     program
         .args(args)
         .env(env::MEMLEAK_OUT, out_pattern(profile));

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::analysis::suppress::Suppression;
-use crate::model::{Amount, SiteKind};
+use crate::model::{Amount, Origin, SiteKind};
 use crate::profile::loaded::Profile;
 use crate::symbols::entry::StackEntry;
 
@@ -49,6 +49,9 @@ impl ProgramInfo {
 pub struct ReportSite {
     /// What the memory is.
     pub kind: SiteKind,
+    /// Which allocator it came through: always [`Origin::Rust`] in-process; under the
+    /// interposer, [`Origin::Native`] for `malloc` called by other code.
+    pub origin: Origin,
     /// Live bytes.
     pub bytes: u64,
     /// Live blocks.

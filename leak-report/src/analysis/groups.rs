@@ -4,22 +4,23 @@
 use std::collections::HashMap;
 
 use crate::analysis::findings::{CycleMember, ReportCycle, ReportSite};
-use crate::model::{Amount, SiteKind};
+use crate::model::{Amount, Origin, SiteKind};
 use crate::symbols::entry::StackEntry;
 use crate::symbols::stack::SiteStack;
 
-/// The report's sites while they are summed: one per (kind, trimmed stack).
+/// The report's sites while they are summed: one per (kind, origin, trimmed stack).
 pub(crate) struct Groups<'a> {
     /// Each profile site's trimmed stack (for the sites with live blocks).
     analysed: &'a [Option<SiteStack>],
     /// Per profile site and kind (by [`SiteKind::slot`]): its group, once it has one.
     slots: Vec<[Option<usize>; SiteKind::ALL.len()]>,
     pub(crate) list: Vec<Group>,
-    index: HashMap<(SiteKind, &'a [StackEntry]), usize>,
+    index: HashMap<(SiteKind, Origin, &'a [StackEntry]), usize>,
 }
 
 pub(crate) struct Group {
     kind: SiteKind,
+    origin: Origin,
     stack: Vec<StackEntry>,
     pub(crate) amount: Amount,
     pub(crate) in_cycles: Amount,
@@ -42,13 +43,16 @@ impl<'a> Groups<'a> {
             return group;
         }
         let analysed = self.analysed;
-        let stack = analysed[site]
+        let (stack, origin) = analysed[site]
             .as_ref()
-            .map_or(&[][..], |analysed| &analysed.stack[..]);
+            .map_or((&[][..], Origin::Rust), |analysed| {
+                (&analysed.stack[..], analysed.origin)
+            });
         let list = &mut self.list;
-        let group = *self.index.entry((kind, stack)).or_insert_with(|| {
+        let group = *self.index.entry((kind, origin, stack)).or_insert_with(|| {
             list.push(Group {
                 kind,
+                origin,
                 stack: stack.to_vec(),
                 amount: Amount::default(),
                 in_cycles: Amount::default(),
@@ -71,6 +75,7 @@ impl<'a> Groups<'a> {
                 .then(b.amount.blocks.cmp(&a.amount.blocks))
                 .then_with(|| a.stack.cmp(&b.stack))
                 .then(a.kind.cmp(&b.kind))
+                .then((a.origin as u8).cmp(&(b.origin as u8)))
         });
         let mut position = vec![0; order.len()];
         for (at, &group) in order.iter().enumerate() {
@@ -82,6 +87,7 @@ impl<'a> Groups<'a> {
             .filter_map(|&group| list[group].take())
             .map(|group| ReportSite {
                 kind: group.kind,
+                origin: group.origin,
                 bytes: group.amount.bytes,
                 blocks: group.amount.blocks,
                 stack: group.stack,

@@ -147,6 +147,15 @@ impl Layers {
         Self::derive(sample.footprint.as_ref(), &tracked)
     }
 
+    /// Under the interposer the tracker saw native code's blocks too: `bytes` of the
+    /// tracked heap are native (`estimated` when the split is the exit's share).
+    pub(crate) fn move_native(&mut self, bytes: u64, estimated: bool) {
+        let bytes = bytes.min(self.tracked_heap);
+        self.tracked_heap -= bytes;
+        self.native = Some(self.native.unwrap_or(0).saturating_add(bytes));
+        self.estimated |= estimated;
+    }
+
     /// The parts that make up the resident set, with their names, in the order of the
     /// text report: `None` where unknown.
     pub(crate) fn parts(&self) -> [(Part, Option<u64>); 7] {

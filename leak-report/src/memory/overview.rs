@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::analysis::growth::{GrowingSite, GrowthWindow, find_growth};
 use crate::memory::layers::{BlockOverhead, Layers, MemoryLayers};
+use crate::model::Origin;
 use crate::profile::loaded::Profile;
 use crate::profile::timeline::Sample;
 use crate::symbols::entry::StackEntry;
@@ -20,9 +21,9 @@ pub(crate) struct Memory {
     pub(crate) sample_layers: Vec<Layers>,
     pub(crate) growth: Vec<GrowingSite>,
     pub(crate) growth_window: GrowthWindow,
-    /// Bytes live at exit by trimmed stack, every block counted (runtime, suppressed and
-    /// reachable ones too: this is the tracked heap), biggest first.
-    pub(crate) heap_by_stack: Vec<(Vec<StackEntry>, u64)>,
+    /// Bytes live at exit by origin and trimmed stack, every block counted (runtime,
+    /// suppressed and reachable ones too: this is the tracked heap), biggest first.
+    pub(crate) heap_by_stack: Vec<(Vec<StackEntry>, Origin, u64)>,
     /// When the profile was written, nanoseconds since tracking started.
     pub(crate) elapsed_ns: u64,
 }
@@ -52,8 +53,33 @@ impl Memory {
             .map(|sample| Layers::of_sample(sample, at_exit))
             .collect();
         let (growth, growth_window) = find_growth(profile, stacks, &exit_bytes);
+        let mut layers = MemoryLayers::derive(profile, at_exit);
+        let mut sample_layers: Vec<Layers> = sample_layers;
+        let native_at_exit: u64 = stacks
+            .iter()
+            .zip(&exit_bytes)
+            .filter(|(stack, _)| stack.as_ref().is_some_and(|s| s.origin == Origin::Native))
+            .map(|(_, &bytes)| bytes)
+            .sum();
+        if native_at_exit > 0 {
+            let live_at_exit = profile.totals().live_bytes;
+            if let Some(exit) = &mut layers.at_exit {
+                exit.move_native(native_at_exit, false);
+            }
+            // Other moments are estimated with the native share of the exit.
+            let share = |heap: u64| {
+                u64::try_from(
+                    u128::from(heap) * u128::from(native_at_exit)
+                        / u128::from(live_at_exit.max(native_at_exit).max(1)),
+                )
+                .unwrap_or(heap)
+            };
+            for sample in layers.at_peak.iter_mut().chain(&mut sample_layers) {
+                sample.move_native(share(sample.tracked_heap), true);
+            }
+        }
         Self {
-            layers: MemoryLayers::derive(profile, at_exit),
+            layers,
             samples,
             sample_layers,
             growth,
@@ -64,21 +90,28 @@ impl Memory {
     }
 }
 
-/// Live bytes summed by trimmed stack, biggest first, then by stack.
-fn heap_by_stack(stacks: &[Option<SiteStack>], exit_bytes: &[u64]) -> Vec<(Vec<StackEntry>, u64)> {
-    let mut sums: BTreeMap<&[StackEntry], u64> = BTreeMap::new();
+/// Live bytes summed by origin and trimmed stack, biggest first, then by stack.
+fn heap_by_stack(
+    stacks: &[Option<SiteStack>],
+    exit_bytes: &[u64],
+) -> Vec<(Vec<StackEntry>, Origin, u64)> {
+    let mut sums: BTreeMap<(bool, &[StackEntry]), u64> = BTreeMap::new();
     for (stack, &bytes) in stacks.iter().zip(exit_bytes) {
         if let Some(stack) = stack
             && bytes > 0
         {
-            let sum = sums.entry(&stack.stack[..]).or_default();
+            let native = stack.origin == Origin::Native;
+            let sum = sums.entry((native, &stack.stack[..])).or_default();
             *sum = sum.saturating_add(bytes);
         }
     }
-    let mut list: Vec<(Vec<StackEntry>, u64)> = sums
+    let mut list: Vec<(Vec<StackEntry>, Origin, u64)> = sums
         .into_iter()
-        .map(|(stack, bytes)| (stack.to_vec(), bytes))
+        .map(|((native, stack), bytes)| {
+            let origin = if native { Origin::Native } else { Origin::Rust };
+            (stack.to_vec(), origin, bytes)
+        })
         .collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
     list
 }

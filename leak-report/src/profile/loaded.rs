@@ -10,6 +10,7 @@ pub(crate) use memleak_format::Module;
 use memleak_format::{Footprint, Sampling, Timeline};
 pub use memleak_format::{Frame, LiveBlock, Reachability, Site, Symbol, Thread, Totals};
 
+use crate::model::Mode;
 use crate::profile::symbol_warning::SymbolWarning;
 
 /// The `format` value of a profile.
@@ -80,6 +81,15 @@ impl Profile {
     #[must_use]
     pub fn reason(&self) -> Option<&str> {
         self.raw.reason.as_deref()
+    }
+    /// How the allocations were seen (validated at load: absent means in-process).
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        self.raw
+            .mode
+            .as_deref()
+            .and_then(Mode::from_name)
+            .unwrap_or_default()
     }
     /// Nanoseconds from tracking start to the write.
     #[must_use]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::Error;
+use crate::model::Mode;
 use crate::profile::loaded::Raw;
 use crate::profile::reach::validate_reachability;
 
@@ -17,6 +18,15 @@ pub(crate) fn validate(path: &Path, raw: &mut Raw) -> Result<HashMap<u64, usize>
     crate::profile::footprint::validate(path, "footprint", raw.footprint.as_ref())?;
     if let Some(timeline) = &mut raw.timeline {
         crate::profile::timeline::validate(path, timeline, &site_index)?;
+    }
+    if let Some(mode) = raw.mode.as_deref()
+        && Mode::from_name(mode).is_none()
+    {
+        return Err(Error::InvalidField {
+            path: path.to_owned(),
+            field: "mode".to_owned(),
+            message: format!("{mode:?} is neither \"inprocess\" nor \"preload\""),
+        });
     }
     if raw.version >= 2 && raw.modules.is_none() {
         return Err(Error::MissingField {

@@ -159,6 +159,7 @@ impl Report {
             program,
             profile_path: profile.path().to_owned(),
             reason: profile.reason().map(str::to_owned),
+            mode: profile.mode(),
             reachability: profile.reachability().cloned(),
             sampling: profile.sampling(),
             summary,

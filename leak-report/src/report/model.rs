@@ -10,7 +10,7 @@ use crate::analysis::findings::{
 use crate::analysis::growth::{GrowingSite, GrowthWindow};
 use crate::memory::layers::{Layers, MemoryLayers};
 use crate::memory::overview::Memory;
-use crate::model::{Amount, SiteKind};
+use crate::model::{Amount, Mode, Origin, SiteKind};
 use crate::profile::footprint::Footprint;
 use crate::profile::loaded::Reachability;
 use crate::profile::sampling::Sampling;
@@ -24,6 +24,7 @@ pub struct Report {
     pub(crate) program: ProgramInfo,
     pub(crate) profile_path: PathBuf,
     pub(crate) reason: Option<String>,
+    pub(crate) mode: Mode,
     pub(crate) reachability: Option<Reachability>,
     pub(crate) sampling: Option<Sampling>,
     pub(crate) summary: Summary,
@@ -37,6 +38,13 @@ pub struct Report {
 }
 
 impl Report {
+    /// How the tracker saw the allocations: in-process (the Rust heap) or preloaded
+    /// (every `malloc`, with [`ReportSite::origin`](crate::ReportSite::origin)).
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
     /// Whether leaks remain after suppressions: definite or indirect bytes with a scan,
     /// live-at-exit bytes (runtime excluded) without one.
     #[must_use]
@@ -208,9 +216,10 @@ impl Report {
         self.memory.growth_window
     }
 
-    /// Bytes live at exit by trimmed stack, every tracked block counted, biggest first.
+    /// Bytes live at exit by origin and trimmed stack, every tracked block counted,
+    /// biggest first.
     #[must_use]
-    pub fn heap_by_stack(&self) -> &[(Vec<StackEntry>, u64)] {
+    pub fn heap_by_stack(&self) -> &[(Vec<StackEntry>, Origin, u64)] {
         &self.memory.heap_by_stack
     }
 

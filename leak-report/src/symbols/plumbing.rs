@@ -64,6 +64,14 @@ pub fn is_plumbing_entry(entry: &StackEntry) -> bool {
     is_plumbing(&entry.function) || entry.file.as_deref().is_some_and(is_plumbing_file)
 }
 
+/// Whether an entry, the innermost of a stack recorded by the interposer, is Rust's
+/// allocation path calling `malloc` (see the `stack` module): std's allocation plumbing or
+/// the tracker's, but not the unwinder, which is C.
+#[must_use]
+pub(crate) fn is_rust_allocator_entry(entry: &StackEntry) -> bool {
+    !entry.function.starts_with("_Unwind_") && is_plumbing_entry(entry)
+}
+
 /// Sources of std's libraries (`/rustc/<hash>/library/alloc/src/...`) and of the tracker
 /// (a path checkout `alloc-tracker/src/` or a registry `memleak-0.1.0/src/`).
 fn is_plumbing_file(file: &str) -> bool {

@@ -11,10 +11,20 @@
 //! 3. **Trim the plumbing.** Leading entries that are the allocator, the tracker or
 //!    std/core/alloc/hashbrown internals ([`is_plumbing`](crate::is_plumbing)) are dropped, keeping at least one.
 //! 4. **Classify** the stack after step 2 (see the `runtime` module).
+//! 5. **Origin.** Under the interposer, where every `malloc` is recorded, a block is Rust
+//!    heap when the innermost entry (the caller of `malloc`, before any trimming) is
+//!    Rust's allocation path: `alloc::alloc::alloc` and the `Global`/`RawVec`/`Box`
+//!    internals that call `__rust_alloc` (which tail-calls `__rdl_alloc`, which tail-calls
+//!    `malloc`, so neither shows), std's `System` allocator, or a `TrackingAlloc`. Any
+//!    other caller (a C library, libc itself, a Rust function calling `libc::malloc`)
+//!    makes it native.
 
+use crate::model::{Mode, Origin};
 use crate::profile::loaded::{Profile, Site};
 use crate::symbols::entry::{StackEntry, UNKNOWN_FUNCTION};
-use crate::symbols::plumbing::{is_call_once_shim_entry, is_plumbing_entry, is_startup_entry};
+use crate::symbols::plumbing::{
+    is_call_once_shim_entry, is_plumbing_entry, is_rust_allocator_entry, is_startup_entry,
+};
 use crate::symbols::runtime::is_runtime;
 
 /// A site's displayed stack and whether it is the runtime's.
@@ -24,12 +34,18 @@ pub(crate) struct SiteStack {
     pub(crate) stack: Vec<StackEntry>,
     /// Whether the runtime holds this memory on purpose.
     pub(crate) runtime: bool,
+    /// Whether the blocks came through Rust's global allocator.
+    pub(crate) origin: Origin,
 }
 
 /// Expands, trims and classifies one site of a validated profile. Frame indices out of
 /// range are skipped, so this never panics even on a profile that bypassed validation.
 pub(crate) fn analyse_site(profile: &Profile, site: &Site) -> SiteStack {
     let mut stack = expand(profile, site);
+    let origin = match profile.mode() {
+        Mode::Preload if !stack.first().is_some_and(is_rust_allocator_entry) => Origin::Native,
+        _ => Origin::Rust,
+    };
     if stack.is_empty() {
         // The tracker caught no frame at all: say so, and let it count as the program's.
         stack.push(unresolved(0));
@@ -50,7 +66,11 @@ pub(crate) fn analyse_site(profile: &Profile, site: &Site) -> SiteStack {
         .unwrap_or(stack.len())
         .min(stack.len().saturating_sub(1));
     stack.drain(..first_kept);
-    SiteStack { stack, runtime }
+    SiteStack {
+        stack,
+        runtime,
+        origin,
+    }
 }
 
 /// Every frame of the site as its inlined symbols, innermost first.
@@ -107,6 +127,54 @@ pub(crate) mod tests {
             .iter()
             .map(|entry| entry.function.as_str())
             .collect()
+    }
+
+    /// The origin of a single-site profile's site with `frames`, recorded by the interposer.
+    fn preloaded_origin(frames: &[&str]) -> Origin {
+        let mut document = crate::testing::scanned_json(&[frames], &[(0, 8, false, &[])]);
+        document["mode"] = "preload".into();
+        let profile = crate::symbols::load::parse_profile(
+            std::path::Path::new("/preloaded.json"),
+            document.to_string().as_bytes(),
+        )
+        .unwrap();
+        analyse_site(&profile, &profile.sites()[0]).origin
+    }
+
+    #[test]
+    fn under_the_interposer_the_caller_of_malloc_tells_rust_heap_from_native() {
+        let rust = [
+            "alloc::alloc::alloc",
+            "<alloc::raw_vec::RawVecInner>::try_allocate_in",
+            "std::sys::alloc::unix::aligned_malloc",
+            "<memleak::alloc::TrackingAlloc<A> as core::alloc::global::GlobalAlloc>::alloc",
+            "__rustc::__rust_alloc",
+            "__rdl_alloc",
+        ];
+        for caller in rust {
+            assert_eq!(
+                preloaded_origin(&on_main(&[caller, "app::load"])),
+                Origin::Rust,
+                "{caller}"
+            );
+        }
+        for caller in [
+            "strdup",
+            "sqlite3MemMalloc",
+            "app::call_c",
+            "_Unwind_Find_FDE",
+        ] {
+            assert_eq!(
+                preloaded_origin(&on_main(&[caller, "app::load"])),
+                Origin::Native,
+                "{caller}"
+            );
+        }
+        // In-process every block came through Rust's allocator, whatever the names.
+        assert_eq!(
+            analyse(&on_main(&["strdup", "app::load"])).origin,
+            Origin::Rust
+        );
     }
 
     #[test]

@@ -45,6 +45,10 @@ impl<'a> ProfileWriter<'a> {
         out.write_all(b"],\"reason\":")?;
         write_str(out, &head.reason)?;
         write!(out, ",\"elapsed_ns\":{}", head.elapsed_ns)?;
+        if let Some(mode) = &head.mode {
+            out.write_all(b",\"mode\":")?;
+            write_str(out, mode)?;
+        }
         Ok(Self { out })
     }
 
@@ -234,6 +238,7 @@ pub fn write_document(out: &mut dyn Write, document: &Document) -> io::Result<()
         args: document.args.clone(),
         reason: document.reason.clone().unwrap_or_default(),
         elapsed_ns: document.elapsed_ns,
+        mode: document.mode.clone(),
     };
     let mut writer = ProfileWriter::start(out, &head)?;
     writer.sampling(document.sampling)?;

@@ -52,6 +52,7 @@ fn wire(report: &Report) -> Wire<'_> {
             exe: &program.exe,
             args: &program.args,
             exit_code: program.exit_code,
+            mode: report.mode().name(),
             unsymbolized: report
                 .symbol_warnings()
                 .iter()
@@ -113,6 +114,7 @@ struct WireProgram<'a> {
     exe: &'a str,
     args: &'a [String],
     exit_code: Option<i32>,
+    mode: &'static str,
     unsymbolized: Vec<WireUnsymbolized<'a>>,
 }
 
@@ -176,6 +178,7 @@ impl From<Amount> for WireAmount {
 #[derive(Serialize)]
 struct WireSite<'a> {
     kind: &'static str,
+    origin: &'static str,
     bytes: u64,
     blocks: u64,
     /// Only on indirect sites.
@@ -188,6 +191,7 @@ impl<'a> From<&'a ReportSite> for WireSite<'a> {
     fn from(site: &'a ReportSite) -> Self {
         Self {
             kind: site.kind.as_str(),
+            origin: site.origin.name(),
             bytes: site.bytes,
             blocks: site.blocks,
             in_cycles: (site.kind == SiteKind::Indirect).then(|| site.in_cycles.into()),
@@ -295,6 +299,7 @@ mod tests {
         );
         assert_eq!(value["program"]["args"][1], "--fast");
         assert_eq!(value["program"]["exit_code"], 0);
+        assert_eq!(value["program"]["mode"], "inprocess");
         let summary = &value["summary"];
         assert_eq!(
             summary["live_at_exit"],
@@ -311,7 +316,7 @@ mod tests {
         assert_eq!(sites.len(), 4);
         assert_eq!(
             sites[0],
-            json!({"kind": "live_at_exit", "bytes": 6400, "blocks": 100, "stack": [
+            json!({"kind": "live_at_exit", "origin": "rust", "bytes": 6400, "blocks": 100, "stack": [
                 {"function": "leaky::leak_some", "file": "/work/proj/examples/leaky.rs", "line": 14},
                 {"function": "leaky::main", "file": "/work/proj/examples/leaky.rs", "line": 37},
             ]})

@@ -9,7 +9,7 @@ use inferno::flamegraph::{self, Options};
 
 use crate::analysis::findings::ReportSite;
 use crate::error::Error;
-use crate::model::SiteKind;
+use crate::model::{Mode, Origin, SiteKind};
 use crate::render::format::thousands;
 use crate::report::model::Report;
 use crate::symbols::entry::StackEntry;
@@ -136,11 +136,24 @@ pub(crate) fn folded(report: &Report, keep: impl Fn(&ReportSite) -> bool) -> (Ve
         .iter()
         .filter(|site| site.bytes > 0 && keep(site))
     {
-        let stack: Vec<String> = site.stack.iter().rev().map(frame_name).collect();
+        let mut stack: Vec<String> = Vec::with_capacity(site.stack.len() + 1);
+        // Under the interposer the first split is by allocator.
+        if report.mode() == Mode::Preload {
+            stack.push(origin_frame(site.origin).to_owned());
+        }
+        stack.extend(site.stack.iter().rev().map(frame_name));
         let bytes = folded.entry(stack.join(";")).or_default();
         *bytes = bytes.saturating_add(site.bytes);
     }
     folded_lines(folded)
+}
+
+/// The root frame of a site's stack under the interposer.
+fn origin_frame(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Rust => "Rust heap",
+        Origin::Native => "native (malloc outside Rust)",
+    }
 }
 
 /// Folded lines from stacks (`outer;...;inner`) and their bytes, sorted as inferno wants

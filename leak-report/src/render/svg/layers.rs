@@ -8,6 +8,7 @@ use std::io;
 
 use crate::error::Error;
 use crate::memory::layers::{Layers, Part};
+use crate::model::Origin;
 use crate::render::format::human;
 use crate::render::svg::flamegraph::draw;
 use crate::render::svg::flamegraph::{folded_lines, frame_name};
@@ -47,17 +48,25 @@ pub fn write_layers_flamegraph(report: &Report, out: &mut dyn io::Write) -> Resu
 pub(crate) fn folded_layers(report: &Report, exit: &Layers) -> BTreeMap<String, u64> {
     let mut folded = BTreeMap::new();
     let mut by_stack: u64 = 0;
-    for (stack, bytes) in report.heap_by_stack() {
+    let mut native_by_stack: u64 = 0;
+    for (stack, origin, bytes) in report.heap_by_stack() {
         let frames: Vec<String> = stack.iter().rev().map(frame_name).collect();
-        let key = format!("{ROOT};{};{}", Part::TrackedHeap.name(), frames.join(";"));
+        let (part, sum) = match origin {
+            Origin::Rust => (Part::TrackedHeap, &mut by_stack),
+            Origin::Native => (Part::Native, &mut native_by_stack),
+        };
+        *sum = sum.saturating_add(*bytes);
+        let key = format!("{ROOT};{};{}", part.name(), frames.join(";"));
         let sum: &mut u64 = folded.entry(key).or_default();
         *sum = sum.saturating_add(*bytes);
-        by_stack = by_stack.saturating_add(*bytes);
     }
     for (part, bytes) in exit.parts() {
         let bytes = match part {
             // What the tracker counted beyond the blocks it listed (none, normally).
             Part::TrackedHeap => Some(exit.tracked_heap.saturating_sub(by_stack)),
+            // Native memory the interposer did not see by stack (malloc's blocks of
+            // before its start).
+            Part::Native => bytes.map(|bytes| bytes.saturating_sub(native_by_stack)),
             _ => bytes,
         };
         if let Some(bytes) = bytes.filter(|&bytes| bytes > 0) {

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use crate::model::SiteKind;
+use crate::model::{Mode, SiteKind};
 use crate::render::format::plural;
 use crate::render::text::writer::Writer;
 use crate::report::model::Report;
@@ -18,7 +18,15 @@ pub(crate) fn write_header(report: &Report, writer: &mut Writer<'_>) -> io::Resu
     };
     let out = &mut *writer.out;
     let style = &writer.style;
-    writeln!(out, "memleak report for {} ({exit})", program.name())?;
+    let mode = match report.mode() {
+        Mode::InProcess => "in-process",
+        Mode::Preload => "preload",
+    };
+    writeln!(
+        out,
+        "memleak report for {} ({exit}, {mode})",
+        program.name()
+    )?;
 
     let summary = report.summary();
     let sites = |kind| plural(report.sites_of(kind).count() as u64, "site", style);

@@ -7,6 +7,7 @@ use std::io;
 
 use crate::memory::alerts::Alerts;
 use crate::memory::layers::{Layers, Part};
+use crate::model::Mode;
 use crate::profile::footprint::{Footprint, Limit};
 use crate::render::format::{Style, human, seconds};
 use crate::render::text::writer::Writer;
@@ -47,10 +48,11 @@ pub(crate) fn write_memory(report: &Report, writer: &mut Writer<'_>) -> io::Resu
         out,
         "Memory layers (where the resident memory went; ~ marks an estimate):"
     )?;
-    let sources = Sources::new(
+    let mut sources = Sources::new(
         layers.at_exit.as_ref().or(layers.at_peak.as_ref()),
         layers.at_peak.as_ref(),
     );
+    sources.preload = report.mode() == Mode::Preload;
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut header = vec![String::new()];
     header.extend(columns.iter().map(|(title, _)| title.clone()));
@@ -99,7 +101,7 @@ pub(crate) fn write_memory(report: &Report, writer: &mut Writer<'_>) -> io::Resu
     let mut lines = layers
         .at_exit
         .as_ref()
-        .map(|exit| notes(exit, style))
+        .map(|exit| notes(exit, sources.preload, style))
         .unwrap_or_default();
     if let Some(footprint) = report.footprint() {
         let context = context_parts(footprint, style);
@@ -155,6 +157,8 @@ fn write_table(out: &mut dyn io::Write, rows: &[Vec<String>]) -> io::Result<()> 
 struct Sources {
     /// Whether the table has a peak column.
     peak: bool,
+    /// Whether the interposer saw every block: native ones are then split off by stack.
+    preload: bool,
     os: String,
     malloc: &'static str,
     pressure: String,
@@ -181,6 +185,7 @@ impl Sources {
         };
         Self {
             peak: peak.is_some(),
+            preload: false,
             os,
             malloc: if linux {
                 "malloc: mallinfo2"
@@ -198,12 +203,19 @@ impl Sources {
     fn of(&self, part: Part, exit: Option<&Layers>) -> String {
         let overhead_known = exit.is_none_or(|exit| exit.tracker_overhead.is_some());
         match part {
+            Part::TrackedHeap if self.preload => {
+                "tracker: live blocks through Rust's allocator".to_owned()
+            }
             Part::TrackedHeap => "tracker: live blocks".to_owned(),
             Part::TrackerOverhead => "tracker: its own allocations".to_owned(),
             Part::MallocOverhead if self.peak => {
                 "glibc chunk sizes of the live blocks (at peak: from the exit average)".to_owned()
             }
             Part::MallocOverhead => "glibc chunk sizes of the live blocks".to_owned(),
+            Part::Native if self.preload && self.peak => {
+                "tracker: live blocks of native sites (at peak: the exit's share)".to_owned()
+            }
+            Part::Native if self.preload => "tracker: live blocks of native sites".to_owned(),
             Part::Native if overhead_known => format!("{} in use - the three above", self.malloc),
             Part::Native => format!(
                 "{} in use - tracked heap - per-block overhead (includes the tracker's own)",
@@ -217,7 +229,7 @@ impl Sources {
 }
 
 /// What the figures at exit mean, in words: fragmentation, native memory.
-fn notes(exit: &Layers, style: &Style) -> Vec<String> {
+fn notes(exit: &Layers, preload: bool, style: &Style) -> Vec<String> {
     let mut notes = Vec::new();
     let live = exit.tracked_heap.saturating_add(exit.native.unwrap_or(0));
     if let Some(free) = exit.allocator_free
@@ -242,6 +254,15 @@ fn notes(exit: &Layers, style: &Style) -> Vec<String> {
         ));
     }
     if let Some(native) = exit.native
+        && native >= NATIVE_NOTE_BYTES
+        && preload
+    {
+        notes.push(format!(
+            "native: {} allocated with malloc outside Rust's allocator (C or FFI code, libc); \
+             its sites are marked `native` (reachable ones are listed with --show-reachable).",
+            style.size(native),
+        ));
+    } else if let Some(native) = exit.native
         && native >= NATIVE_NOTE_BYTES
     {
         notes.push(format!(

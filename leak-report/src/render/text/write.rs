@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn fixture_report() {
         let expected = "\
-memleak report for leaky (exit code 0)
+memleak report for leaky (exit code 0, in-process)
 live at exit: 10,496 bytes in 101 blocks from 2 sites
 runtime: 1,072 bytes in 2 blocks held by the Rust runtime until exit, not leaks
 allocated: 20,000 bytes in 300 blocks over the run; peak live: 12,000 bytes in 120 blocks
@@ -144,7 +144,7 @@ allocated: 20,000 bytes in 300 blocks over the run; peak live: 12,000 bytes in 1
         let bold = |n: &str| format!("\x1b[1m{n}\x1b[0m");
         let expected = format!(
             "\
-memleak report for leaky (exit code not recorded)
+memleak report for leaky (exit code not recorded, in-process)
 live at exit: {} bytes in {} blocks from {} sites
 runtime: {} bytes in {} blocks held by the Rust runtime until exit, not leaks
 allocated: {} bytes in {} blocks over the run; peak live: {} bytes in {} blocks
@@ -190,7 +190,7 @@ allocated: {} bytes in {} blocks over the run; peak live: {} bytes in {} blocks
             },
         );
         let expected = "\
-memleak report for prog (exit code 3)
+memleak report for prog (exit code 3, in-process)
 no leaks: nothing the program allocated was live at exit
 runtime: 1,024 bytes in 1 block held by the Rust runtime until exit, not leaks
 allocated: 1,024 bytes in 1 block over the run; peak live: 1,024 bytes in 1 block

@@ -5,7 +5,7 @@ use std::io;
 use std::path::Path;
 
 use crate::analysis::findings::ReportSite;
-use crate::model::Amount;
+use crate::model::{Amount, Origin};
 use crate::render::format::{Style, entry_line, more};
 
 /// Text rendering options.
@@ -69,7 +69,16 @@ impl Writer<'_> {
             }
             writeln!(self.out)?;
             self.rank += 1;
-            writeln!(self.out, "#{}  {}", self.rank, self.style.amount(amount))?;
+            let origin = match site.origin {
+                Origin::Native => "  native: malloc outside Rust's allocator",
+                Origin::Rust => "",
+            };
+            writeln!(
+                self.out,
+                "#{}  {}{origin}",
+                self.rank,
+                self.style.amount(amount)
+            )?;
             for entry in site.stack.iter().take(self.options.max_frames) {
                 writeln!(self.out, "    {}", entry_line(entry, self.cwd))?;
             }
