@@ -128,10 +128,7 @@ fn contains(mut reader: impl Read, needle: &[u8], chunk: usize) -> io::Result<bo
             Err(e) => return Err(e),
         };
         filled += read;
-        if buf[..filled]
-            .windows(needle.len())
-            .any(|window| window == needle)
-        {
+        if memchr::memmem::find(&buf[..filled], needle).is_some() {
             return Ok(true);
         }
         // Keep the tail: the needle may straddle two reads.

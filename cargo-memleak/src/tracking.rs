@@ -38,7 +38,8 @@ pub(crate) enum Tracking {
     InProcess,
     /// The interposer at this path records.
     Preload(PathBuf),
-    /// Nothing can: `--mode inprocess` on a program without the tracker.
+    /// Nothing can: a program without the tracker, with `--mode inprocess` or where there
+    /// is no interposer.
     Untracked,
 }
 
@@ -50,8 +51,11 @@ pub(crate) fn choose(
 ) -> Result<Tracking> {
     // An unreadable executable fails to run anyway; in-process says less that is wrong.
     let has_tracker = uses_tracker(executable).unwrap_or(true);
+    let preload_works = cfg!(target_os = "linux");
     Ok(match (choice, has_tracker) {
         (ModeChoice::Inprocess, false) => Tracking::Untracked,
+        // Where there is no interposer, the lines to add are the way.
+        (ModeChoice::Auto, false) if !preload_works => Tracking::Untracked,
         (ModeChoice::Inprocess | ModeChoice::Auto, true) => Tracking::InProcess,
         (ModeChoice::Preload, _) | (ModeChoice::Auto, false) => {
             Tracking::Preload(interposer.library()?)

@@ -207,3 +207,23 @@ fn cargo_memleak_test_tracks_a_crate_without_the_tracker() {
     );
     assert!(!by_test.contains("tests::parses_pairs"), "{output:?}");
 }
+
+/// A program whose `#[global_allocator]` does not call malloc: the report says its heap
+/// went unseen instead of calling it clean.
+#[test]
+fn a_program_with_its_own_allocator_is_not_called_clean() {
+    let output = cargo_memleak(&["run", "--example", "own_allocator"]);
+    output.assert_code(code::SUCCESS);
+    assert!(
+        output.stdout.contains(
+            "warning: the program uses its own allocator (its own `#[global_allocator]`): \
+             its Rust heap bypasses malloc"
+        ),
+        "{output:?}"
+    );
+    let report = crate::report_json("own_allocator", &output);
+    assert_eq!(
+        report["program"]["own_allocator"], "its own `#[global_allocator]`",
+        "{report:#}"
+    );
+}

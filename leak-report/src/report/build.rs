@@ -4,6 +4,7 @@
 //! by thread (the `summary` module); the memory figures (the `memory` module).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crate::analysis::findings::{ProgramInfo, ReportSuppression};
 use crate::analysis::groups::{CycleGroups, Groups};
@@ -11,10 +12,11 @@ use crate::analysis::kinds::{Fate, decide};
 use crate::analysis::summary::{leaks_by_thread, summary_of};
 use crate::analysis::suppress::Suppressions;
 use crate::memory::overview::Memory;
-use crate::model::{Amount, SiteKind};
+use crate::model::{Amount, Mode, Origin, SiteKind};
 use crate::profile::loaded::{LiveBlock, Profile};
 use crate::profile::sampling::estimate;
 use crate::report::model::Report;
+use crate::symbols::own_allocator::global_allocator_of;
 use crate::symbols::stack::{SiteStack, analyse_site};
 
 impl Report {
@@ -168,10 +170,32 @@ impl Report {
             suppressed,
             footprint: profile.footprint().cloned(),
             memory: Memory::of(profile, &analysed, &block_sites),
+            own_allocator: own_allocator(profile, &analysed),
             leaks_by_thread: leaks_by_thread(profile, by_thread),
             symbol_warnings: profile.symbol_warnings().to_vec(),
         }
     }
+}
+
+/// Under the interposer, the program's own allocator when its Rust heap bypassed malloc:
+/// it has a `#[global_allocator]` and not one block came through Rust's allocation path.
+fn own_allocator(profile: &Profile, analysed: &[Option<SiteStack>]) -> Option<String> {
+    if profile.mode() != Mode::Preload {
+        return None;
+    }
+    let allocator = global_allocator_of(Path::new(profile.exe()))?;
+    let rust_heap_seen = profile
+        .sites()
+        .iter()
+        .zip(analysed)
+        .any(|(site, analysed)| {
+            let origin = match analysed {
+                Some(analysed) => analysed.origin,
+                None => analyse_site(profile, site).origin,
+            };
+            origin == Origin::Rust
+        });
+    (!rust_heap_seen).then_some(allocator)
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub struct Report {
     pub(crate) memory: Memory,
     pub(crate) leaks_by_thread: Vec<ThreadLeak>,
     pub(crate) symbol_warnings: Vec<SymbolWarning>,
+    /// Under the interposer: the program's own allocator, when its Rust heap bypassed
+    /// malloc.
+    pub(crate) own_allocator: Option<String>,
 }
 
 impl Report {
@@ -43,6 +46,14 @@ impl Report {
     #[must_use]
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Under the interposer, the allocator the program's Rust heap used instead of
+    /// `malloc` (`"jemalloc"`, `"mimalloc"`, "its own `#[global_allocator]`"), when not
+    /// one block came through Rust's allocation path: the heap was not seen, not clean.
+    #[must_use]
+    pub fn own_allocator(&self) -> Option<&str> {
+        self.own_allocator.as_deref()
     }
 
     /// Whether leaks remain after suppressions: definite or indirect bytes with a scan,

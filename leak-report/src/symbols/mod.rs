@@ -6,6 +6,7 @@
 mod binary;
 pub(crate) mod entry;
 pub(crate) mod load;
+pub(crate) mod own_allocator;
 pub(crate) mod plumbing;
 mod resolve;
 pub(crate) mod runtime;

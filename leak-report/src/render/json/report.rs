@@ -53,6 +53,7 @@ fn wire(report: &Report) -> Wire<'_> {
             args: &program.args,
             exit_code: program.exit_code,
             mode: report.mode().name(),
+            own_allocator: report.own_allocator(),
             unsymbolized: report
                 .symbol_warnings()
                 .iter()
@@ -115,6 +116,7 @@ struct WireProgram<'a> {
     args: &'a [String],
     exit_code: Option<i32>,
     mode: &'static str,
+    own_allocator: Option<&'a str>,
     unsymbolized: Vec<WireUnsymbolized<'a>>,
 }
 

@@ -27,6 +27,14 @@ pub(crate) fn write_header(report: &Report, writer: &mut Writer<'_>) -> io::Resu
         "memleak report for {} ({exit}, {mode})",
         program.name()
     )?;
+    if let Some(allocator) = report.own_allocator() {
+        writeln!(
+            out,
+            "warning: the program uses its own allocator ({allocator}): its Rust heap bypasses \
+             malloc, so the interposer saw only the blocks of native code. Track it in-process: \
+             wrap that allocator in `memleak::TrackingAlloc::new(...)` (docs/preload.md)"
+        )?;
+    }
 
     let summary = report.summary();
     let sites = |kind| plural(report.sites_of(kind).count() as u64, "site", style);
