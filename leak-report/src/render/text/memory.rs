@@ -213,9 +213,14 @@ impl Sources {
             }
             Part::MallocOverhead => "glibc chunk sizes of the live blocks".to_owned(),
             Part::Native if self.preload && self.peak => {
-                "tracker: live blocks of native sites (at peak: the exit's share)".to_owned()
+                "tracker: native sites' live blocks, + malloc in use beyond every block seen \
+                 (at peak: the exit's share)"
+                    .to_owned()
             }
-            Part::Native if self.preload => "tracker: live blocks of native sites".to_owned(),
+            Part::Native if self.preload => {
+                "tracker: native sites' live blocks, + malloc in use beyond every block seen"
+                    .to_owned()
+            }
             Part::Native if overhead_known => format!("{} in use - the three above", self.malloc),
             Part::Native => format!(
                 "{} in use - tracked heap - per-block overhead (includes the tracker's own)",
