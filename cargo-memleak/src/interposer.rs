@@ -1,9 +1,11 @@
 //! The interposer library (`memleak-preload`): built from the cargo-memleak checkout this
-//! binary came from, once per target directory, in release mode with frame pointers,
+//! binary came from, once per target directory (again only when its sources change), in release mode with frame pointers,
 //! into `<target dir>/memleak/preload`. Never from the user's workspace, and never with
 //! the user's flags: it is the same library whatever the program.
 
+use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use anyhow::{Result, bail};
 
@@ -54,19 +56,71 @@ impl Interposer {
                 manifest.display()
             );
         }
-        let build = build_command(checkout, &self.target_dir);
-        say(format_args!("building the interposer: {build}"));
-        let status = build.status()?;
-        if !status.success() {
-            bail!("building the interposer {}", describe_status(status));
-        }
         let library = self.target_dir.join("release").join(LIBRARY_FILE);
-        if !library.is_file() {
-            bail!("the interposer's build wrote no {}", library.display());
+        // Skips cargo's own check (a tenth of a second) when nothing changed since the
+        // last build: the sources, and this cargo-memleak (a new toolchain rebuilds it).
+        let stamp_path = self.target_dir.join("sources.stamp");
+        let stamp = sources_stamp(checkout);
+        let fresh =
+            library.is_file() && stamp.is_some() && fs::read_to_string(&stamp_path).ok() == stamp;
+        if !fresh {
+            let build = build_command(checkout, &self.target_dir);
+            say(format_args!("building the interposer: {build}"));
+            let status = build.status()?;
+            if !status.success() {
+                bail!("building the interposer {}", describe_status(status));
+            }
+            if !library.is_file() {
+                bail!("the interposer's build wrote no {}", library.display());
+            }
+            if let Some(stamp) = stamp {
+                // Without it the next run asks cargo again: nothing is lost.
+                let _ = fs::write(&stamp_path, stamp);
+            }
         }
         self.library = Some(library.clone());
         Ok(library)
     }
+}
+
+/// The state of what the library is built from: the newest modification time and the
+/// number of the files of the tracker and the profile format (their `target` folders
+/// aside), of the workspace's manifest and lock file, and of this executable. `None`
+/// when some cannot be read.
+fn sources_stamp(checkout: &Path) -> Option<String> {
+    let mut newest = SystemTime::UNIX_EPOCH;
+    let mut files = 0_u64;
+    let mut note = |path: &Path| -> Option<()> {
+        let modified = fs::metadata(path).ok()?.modified().ok()?;
+        newest = newest.max(modified);
+        files += 1;
+        Some(())
+    };
+    note(&std::env::current_exe().ok()?)?;
+    note(&checkout.join("Cargo.toml"))?;
+    note(&checkout.join("Cargo.lock"))?;
+    let mut dirs = vec![
+        checkout.join("alloc-tracker"),
+        checkout.join("profile-format"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).ok()? {
+            let entry = entry.ok()?;
+            let path = entry.path();
+            if entry.file_type().ok()?.is_dir() {
+                if entry.file_name() != "target" {
+                    dirs.push(path);
+                }
+            } else {
+                note(&path)?;
+            }
+        }
+    }
+    let nanos = newest
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!("{nanos} {files}\n"))
 }
 
 /// `cargo build --release -p memleak-preload`, run in the checkout (its configuration,
@@ -83,4 +137,31 @@ fn build_command(checkout: &Path, target_dir: &Path) -> ProcessBuilder {
         .env_remove(env::CARGO_TARGET_DIR)
         .env_remove(env::CARGO_BUILD_TARGET);
     cargo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stamp_changes_with_the_sources_and_ignores_target() {
+        let checkout = tempfile::tempdir().unwrap();
+        let root = checkout.path();
+        for dir in [
+            "alloc-tracker/src",
+            "alloc-tracker/target",
+            "profile-format/src",
+        ] {
+            fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        for file in ["Cargo.toml", "Cargo.lock", "alloc-tracker/src/lib.rs"] {
+            fs::write(root.join(file), "x").unwrap();
+        }
+        let before = sources_stamp(root).expect("a stamp");
+        fs::write(root.join("alloc-tracker/target/built.so"), "x").unwrap();
+        assert_eq!(sources_stamp(root).as_ref(), Some(&before));
+        fs::write(root.join("profile-format/src/lib.rs"), "x").unwrap();
+        assert_ne!(sources_stamp(root).as_ref(), Some(&before));
+        assert_eq!(sources_stamp(&root.join("nowhere")), None);
+    }
 }

@@ -154,8 +154,12 @@ fn clean() -> &'static Output {
 
 /// The parsed report.json of a run.
 fn report_json(target: &str, output: &Output) -> serde_json::Value {
-    let path = out_dir(target).join("report.json");
-    let text = std::fs::read_to_string(&path)
+    json_file(&out_dir(target).join("report.json"), output)
+}
+
+/// A JSON file that the run `output` wrote, parsed.
+fn json_file(path: &Path, output: &Output) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: {e}\n{output:?}", path.display()));
     serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{} does not parse: {e}\n{output:?}", path.display()))

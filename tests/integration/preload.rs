@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use crate::{Output, cargo_memleak, cargo_memleak_in, code, functions, live_sites, workspace_root};
+use crate::{
+    Output, cargo_memleak, cargo_memleak_in, code, functions, json_file, live_sites, workspace_root,
+};
 
 /// The target directory of the preloaded runs of the examples: the in-process runs of the
 /// other tests write their reports to the same `target/memleak/<example>` directories.
@@ -27,15 +29,10 @@ fn run_preloaded(example: &str) -> Output {
     ])
 }
 
-/// The report.json of a preloaded run of `example`.
-fn preloaded_report(example: &str, output: &Output) -> serde_json::Value {
-    let path = preload_target_dir()
-        .join("memleak")
-        .join(example)
-        .join("report.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}\n{output:?}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{output:?}"))
+/// A file of a preloaded run of `example`, parsed.
+fn preloaded_json(example: &str, file: &str, output: &Output) -> serde_json::Value {
+    let dir = preload_target_dir().join("memleak").join(example);
+    json_file(&dir.join(file), output)
 }
 
 /// The same definite figures as in-process: 10,496 bytes in 101 blocks, at the same two
@@ -50,7 +47,7 @@ fn leaky_under_the_interposer_has_the_in_process_figures() {
             .contains("\nmemleak report for leaky (exit code 0, preload)\n"),
         "{output:?}"
     );
-    let report = preloaded_report("leaky", &output);
+    let report = preloaded_json("leaky", "report.json", &output);
     assert_eq!(report["program"]["mode"], "preload", "{output:?}");
     assert_eq!(report["summary"]["definite"]["bytes"], 10_496, "{output:?}");
     assert_eq!(report["summary"]["definite"]["blocks"], 101, "{output:?}");
@@ -74,7 +71,7 @@ fn leaky_under_the_interposer_has_the_in_process_figures() {
 fn a_c_allocation_is_a_native_leak_of_the_rust_caller() {
     let output = run_preloaded("native");
     output.assert_code(code::LEAKS_FOUND);
-    let report = preloaded_report("native", &output);
+    let report = preloaded_json("native", "report.json", &output);
     let live = live_sites(&report);
     assert_eq!(live.len(), 1, "{live:#?}\n{output:?}");
     let site = live[0];
@@ -115,7 +112,7 @@ fn threads_mixing_c_and_rust_blocks_end_with_exact_figures() {
             .contains("preload_stress: 4 threads x 25000 rounds"),
         "{output:?}"
     );
-    let report = preloaded_report("preload_stress", &output);
+    let report = preloaded_json("preload_stress", "report.json", &output);
     assert_eq!(report["summary"]["definite"]["bytes"], 24_018, "{output:?}");
     assert_eq!(report["summary"]["definite"]["blocks"], 12, "{output:?}");
     assert_eq!(report["summary"]["indirect"]["blocks"], 0, "{output:?}");
@@ -140,9 +137,7 @@ fn threads_mixing_c_and_rust_blocks_end_with_exact_figures() {
         ],
         "{output:?}"
     );
-    let profile = preload_target_dir().join("memleak/preload_stress/profile.json");
-    let profile: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(profile).unwrap()).unwrap();
+    let profile = preloaded_json("preload_stress", "profile.json", &output);
     let totals = &profile["totals"];
     // Every block freed was seen allocated, and every one was recorded.
     assert_eq!(totals["unknown_frees"], 0, "{totals:#}");
