@@ -5,7 +5,9 @@
 //! built without the tracker (`cargo build -p memleak-examples --examples`). Totals agree;
 //! where the split differs, the reason is given at the test.
 
-use crate::{Output, cargo_memleak, code, functions, leaky, report_json, workspace_root};
+use crate::{
+    Output, cargo_memleak, cargo_memleak_with, code, functions, leaky, report_json, workspace_root,
+};
 
 fn run(example: &str) -> (Output, serde_json::Value) {
     let output = cargo_memleak(&["run", "--example", example]);
@@ -143,4 +145,37 @@ fn a_running_thread_holds_its_memory() {
     assert_eq!(amount(&report, "definite"), (0, 0), "{output:?}");
     assert_eq!(amount(&report, "indirect"), (0, 0));
     assert!(amount(&report, "reachable").0 >= 4096);
+}
+
+/// A program that loses 1,256 bytes in 2 blocks and then panics: the same definite
+/// figures whatever RUST_BACKTRACE says, on every run, though with it set the panic
+/// fills std's symbolizer caches with stale pointers to the lost blocks.
+#[test]
+fn a_panic_backtrace_does_not_change_the_leaks() {
+    let settings = [None, Some("0"), Some("1"), Some("1"), Some("full")];
+    for setting in settings {
+        let env = [("RUST_BACKTRACE", setting)];
+        let output =
+            cargo_memleak_with(&workspace_root(), &["run", "--example", "panicking"], &env);
+        // The program's own panic: `assert_code` would take it for cargo-memleak's.
+        assert_eq!(output.code, Some(code::TARGET_FAILED), "{output:?}");
+        let report = report_json("panicking", &output);
+        let definite = &report["summary"]["definite"];
+        assert_eq!(
+            (definite["bytes"].as_u64(), definite["blocks"].as_u64()),
+            (Some(1256), Some(2)),
+            "RUST_BACKTRACE={setting:?}\n{output:?}"
+        );
+        assert_eq!(report["summary"]["indirect"]["blocks"], 0, "{output:?}");
+        // With a backtrace printed, the caches are there (reachable): the case is real.
+        let reachable = report["summary"]["reachable"]["bytes"].as_u64().unwrap();
+        let printed = matches!(setting, Some("1" | "full"));
+        assert_eq!(
+            reachable > 1 << 20,
+            printed,
+            "{reachable} B reachable\n{output:?}"
+        );
+        let growth = report["growth"].as_array().unwrap();
+        assert!(growth.is_empty(), "RUST_BACKTRACE={setting:?}: {growth:#?}");
+    }
 }

@@ -25,6 +25,7 @@ mod code {
     pub(crate) const SUCCESS: i32 = 0;
     pub(crate) const USAGE_ERROR: i32 = 2;
     pub(crate) const LEAKS_FOUND: i32 = 10;
+    pub(crate) const TARGET_FAILED: i32 = 11;
     pub(crate) const BUILD_FAILED: i32 = 12;
     pub(crate) const PROFILE_UNREADABLE: i32 = 13;
     pub(crate) const SETUP_ERROR: i32 = 14;
@@ -96,9 +97,20 @@ fn cargo_memleak(args: &[&str]) -> Output {
 
 /// Runs `$CARGO memleak ARGS...` in `dir`, a directory of this workspace.
 fn cargo_memleak_at(dir: &Path, args: &[&str]) -> Output {
+    cargo_memleak_with(dir, args, &[])
+}
+
+/// Runs `$CARGO memleak ARGS...` in `dir` with the variables `env` set (`None`: unset).
+fn cargo_memleak_with(dir: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
     let mut command = Command::new(cargo);
     command.arg("memleak").args(args).current_dir(dir);
+    for &(key, value) in env {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
     output_of(command, args)
 }
 

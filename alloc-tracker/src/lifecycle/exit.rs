@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::hot::guard::{self, Entry};
 use crate::hot::{sampling, shard, site, state, stats, thread};
 use crate::lifecycle::timeline::{self, Sample, SampleKind};
-use crate::lifecycle::{fork, reach, sampler, start};
+use crate::lifecycle::{fork, reach, runtime_caches, sampler, start};
 use crate::output::profile_json::{self, Snapshot};
 use crate::{config, os};
 
@@ -64,7 +64,8 @@ extern "C" fn at_exit() {
         let frozen = state::freeze();
         let mut snapshot = take_snapshot(EXIT);
         if frozen && let Some(roots) = roots {
-            snapshot.reachability = Some(reach::scan(&snapshot.live, &roots));
+            let opaque = runtime_caches::symbolizer_blocks(&snapshot.live, &snapshot.sites);
+            snapshot.reachability = Some(reach::scan(&snapshot.live, &roots, &opaque));
         }
         // Frees that waited for the scan go on; nothing is recorded any more.
         state::stop();

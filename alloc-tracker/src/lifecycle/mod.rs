@@ -6,6 +6,7 @@ pub(crate) mod exit;
 pub(crate) mod fork;
 #[expect(unsafe_code, reason = "the exit scan reads the live blocks' contents")]
 pub(crate) mod reach;
+pub(crate) mod runtime_caches;
 pub(crate) mod sampler;
 pub(crate) mod start;
 pub(crate) mod timeline;

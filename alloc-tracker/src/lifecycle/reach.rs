@@ -152,7 +152,9 @@ impl<'a> Blocks<'a> {
 }
 
 /// Marks from `roots` through `blocks` (sorted by address, kept allocated by the freeze).
-pub(crate) fn scan(blocks: &[(usize, Record)], roots: &Roots) -> Reachability {
+/// The blocks that `opaque` flags (index for index) are marked like any other, but their
+/// contents reach only other opaque blocks (see the `runtime_caches` module).
+pub(crate) fn scan(blocks: &[(usize, Record)], roots: &Roots, opaque: &[bool]) -> Reachability {
     let started = Instant::now();
     let index = Blocks::new(blocks);
     let mut reachable = vec![false; blocks.len()];
@@ -188,16 +190,26 @@ pub(crate) fn scan(blocks: &[(usize, Record)], roots: &Roots) -> Reachability {
         };
     }
     let mut bytes_scanned = 0u64;
+    let is_opaque = |block: usize| opaque.get(block).copied().unwrap_or(false);
     while let Some(block) = pending.pop() {
         let range = index.range(block);
         bytes_scanned += range.len() as u64;
+        let from_opaque = is_opaque(block);
         // SAFETY: the block is live in the snapshot and the tracker is frozen, so no
         // free of it can complete until the scan is over.
-        unsafe { memory::for_each_word(range, |word| mark(word, &mut reachable, &mut pending)) };
+        unsafe {
+            memory::for_each_word(range, |word| {
+                // An opaque block's words reach only other opaque blocks (its own cache).
+                let found = index
+                    .find(word)
+                    .filter(|&found| !from_opaque || is_opaque(found));
+                mark_found(found, &mut reachable, &mut pending);
+            });
+        };
     }
     let mut refs: Vec<Vec<u32>> = vec![Vec::new(); blocks.len()];
     for (block, targets) in refs.iter_mut().enumerate() {
-        if reachable[block] {
+        if reachable[block] || is_opaque(block) {
             continue;
         }
         let range = index.range(block);
@@ -267,7 +279,7 @@ mod tests {
             threads: 1,
             complete: true,
         };
-        let found = scan(&blocks, &roots);
+        let found = scan(&blocks, &roots, &[]);
         assert!(found.reachable[position(&a)] && found.reachable[position(&b)]);
         assert!(!found.reachable[position(&c)] && !found.reachable[position(&d)]);
         assert_eq!(found.refs[position(&c)], vec![position(&d) as u32]);
@@ -287,7 +299,7 @@ mod tests {
             threads: 0,
             complete: true,
         };
-        assert!(!scan(&blocks, &roots).reachable[0]);
+        assert!(!scan(&blocks, &roots, &[]).reachable[0]);
     }
 
     #[test]
@@ -314,7 +326,7 @@ mod tests {
             threads: 0,
             complete: true,
         };
-        let found = scan(&blocks, &roots);
+        let found = scan(&blocks, &roots, &[]);
         let reachable = |v: &[usize; 4]| {
             let i = blocks
                 .iter()
@@ -324,5 +336,39 @@ mod tests {
         };
         assert!(reachable(&a));
         assert!(!reachable(&b));
+    }
+
+    #[test]
+    fn an_opaque_block_reaches_only_opaque_blocks() {
+        let b = [0usize; 2];
+        let a = [b.as_ptr() as usize, 0];
+        let mut blocks = vec![
+            (a.as_ptr() as usize, record(16)),
+            (b.as_ptr() as usize, record(16)),
+        ];
+        blocks.sort_by_key(|&(address, _)| address);
+        let at = |v: &[usize; 2]| {
+            blocks
+                .iter()
+                .position(|&(address, _)| address == v.as_ptr() as usize)
+                .unwrap()
+        };
+        let roots = Roots {
+            ranges: Vec::new(),
+            exact_ranges: Vec::new(),
+            words: vec![a.as_ptr() as usize],
+            threads: 0,
+            complete: true,
+        };
+        assert!(scan(&blocks, &roots, &[]).reachable[at(&b)]);
+        let mut opaque = vec![false; 2];
+        opaque[at(&a)] = true;
+        let found = scan(&blocks, &roots, &opaque);
+        assert!(found.reachable[at(&a)]);
+        assert!(!found.reachable[at(&b)]);
+        assert!(found.refs[at(&b)].is_empty());
+        // Between opaque blocks, references hold.
+        opaque[at(&b)] = true;
+        assert!(scan(&blocks, &roots, &opaque).reachable[at(&b)]);
     }
 }

@@ -29,6 +29,10 @@ pub(crate) use roots_linux::{kernel_thread_id, live_thread_ids, module_roots, re
 #[cfg(target_os = "linux")]
 mod loaded_objects;
 #[cfg(target_os = "linux")]
+mod program_symbols;
+#[cfg(target_os = "linux")]
+pub(crate) use program_symbols::program_function_ranges;
+#[cfg(target_os = "linux")]
 mod modules_linux;
 #[cfg(target_os = "linux")]
 pub(crate) use modules_linux::loaded_modules;
@@ -77,7 +81,9 @@ pub(crate) use no_probes::{sample as sample_footprint, sample as sample_footprin
 #[cfg(not(target_os = "linux"))]
 mod no_roots;
 #[cfg(not(target_os = "linux"))]
-pub(crate) use no_roots::{kernel_thread_id, live_thread_ids, module_roots, readable_mappings};
+pub(crate) use no_roots::{
+    kernel_thread_id, live_thread_ids, module_roots, program_function_ranges, readable_mappings,
+};
 
 /// Whether this platform can find the scan's roots; elsewhere profiles carry no
 /// reachability and every live block stays "live at exit".

@@ -19,7 +19,7 @@ use crate::symbols::plumbing::{is_plumbing_entry, normalized};
 /// std functions that keep memory until exit on purpose: stdout's and stdin's buffers, the
 /// main thread's handle and name, the bookkeeping of a thread still running at exit (its
 /// handle, name, result slot and closure box), thread-local destructor lists, the saved
-/// arguments, the stack-overflow handler's thread table.
+/// arguments, the stack-overflow handler's thread table, the backtrace symbolizer's caches.
 ///
 /// Matched as prefixes of the function name with a v0-style `<Type>::method` written as
 /// `Type::method` (std's module paths move between releases: both spellings are listed).
@@ -37,6 +37,9 @@ pub const RUNTIME_HOLDERS: &[&str] = &[
     "std::sys::thread_local::destructors",
     "std::sys::thread_local::guard",
     "std::sys::pal::unix::stack_overflow",
+    // The symbolizer's caches, kept for the next backtrace (a panic's, with
+    // RUST_BACKTRACE set): tens of MiB that are neither leaks nor growth.
+    "std::backtrace_rs::symbolize::",
 ];
 
 /// std reads that grow a buffer the caller owns: a stack through them and `std::io::stdio`
