@@ -3,7 +3,8 @@
 //! capacity holds stale pointers to the lost blocks: the report must still say 1,256
 //! bytes in 2 blocks, with any `RUST_BACKTRACE`, on every run.
 //!
-//! Run it with `RUST_BACKTRACE=1 cargo memleak run --example panicking`.
+//! Run it with `RUST_BACKTRACE=1 cargo memleak run --example panicking`. With the
+//! argument `abort` it aborts instead (SIGABRT: no profile is written).
 
 #[cfg(memleak)]
 #[global_allocator]
@@ -18,6 +19,9 @@ fn lose_two_blocks() {
 
 fn main() {
     lose_two_blocks();
+    if std::env::args().nth(1).as_deref() == Some("abort") {
+        std::process::abort();
+    }
     let empty: Vec<u32> = Vec::new();
     let index = std::hint::black_box(3);
     println!("panicking: {}", empty[index]);

@@ -55,6 +55,11 @@ impl Failure {
         }
     }
 
+    /// The message, as [`print`](Self::print) shows it.
+    pub(crate) fn message(&self) -> String {
+        format!("{:#}", self.error)
+    }
+
     /// Prints `error: {e:#}` to stderr and returns the exit code; a broken pipe (stdout
     /// closed by its reader) prints nothing and exits [`SUCCESS`].
     pub(crate) fn print(self) -> u8 {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use leak_report::{
-    Profile, ProgramInfo, Report, SiteKind, TextOptions, flamegraph_kinds, has_timeline_chart,
-    write_json, write_kind_flamegraph, write_layers_flamegraph, write_live_flamegraph, write_text,
+    Profile, ProgramInfo, Report, TextOptions, flamegraph_kinds, has_timeline_chart, write_json,
+    write_kind_flamegraph, write_layers_flamegraph, write_live_flamegraph, write_text,
     write_timeline_chart,
 };
 
@@ -83,6 +83,31 @@ pub(crate) const FILES: [&str; 4] = ["profile.json", "report.txt", "report.json"
 const LAYERS_SVG: &str = "layers.svg";
 const TIMELINE_SVG: &str = "timeline.svg";
 
+/// Written instead of the report when the program wrote no profile: why.
+pub(crate) const ERROR_FILE: &str = "error.txt";
+
+/// Every file a run may leave in its output directory: all are removed before a run, so
+/// that the directory never mixes two runs.
+pub(crate) const ALL_FILES: [&str; 11] = [
+    FILES[0],
+    FILES[1],
+    FILES[2],
+    FILES[3],
+    "definite.svg",
+    "indirect.svg",
+    "reachable.svg",
+    "live_at_exit.svg",
+    LAYERS_SVG,
+    TIMELINE_SVG,
+    ERROR_FILE,
+];
+
+/// Leaves `message` in `dir` as the reason the run has no report; a failure to write it
+/// only loses the file (the message is printed anyway).
+pub(crate) fn write_error_file(dir: &Path, message: &str) {
+    let _ = fs::write(dir.join(ERROR_FILE), format!("{message}\n"));
+}
+
 /// Writes report.txt, report.json, live.svg, a flamegraph per kind of memory, layers.svg
 /// (when the profile has a footprint) and timeline.svg (when it has two samples or more)
 /// into `dir` (beside profile.json) and returns the files written. An image that cannot
@@ -108,11 +133,8 @@ pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, F
         Ok(svg) => written.push(write_file(&dir.join(FILES[3]), &svg)?),
         Err(e) => say(format_args!("warning: no {}: {e:#}", FILES[3])),
     }
-    // One flamegraph per kind that has bytes (definite.svg, indirect.svg, ...); stale
-    // ones from an earlier run would mislead.
-    for kind in [SiteKind::Definite, SiteKind::Indirect, SiteKind::Reachable] {
-        let _ = fs::remove_file(dir.join(format!("{}.svg", kind.as_str())));
-    }
+    // One flamegraph per kind that has bytes (definite.svg, indirect.svg, ...); the
+    // directory was emptied of an earlier run's files before the program ran.
     for kind in flamegraph_kinds(report) {
         let name = format!("{}.svg", kind.as_str());
         let mut svg = Vec::new();
@@ -120,9 +142,6 @@ pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, F
             Ok(()) => written.push(write_file(&dir.join(&name), &svg)?),
             Err(e) => say(format_args!("warning: no {name}: {e:#}")),
         }
-    }
-    for name in [LAYERS_SVG, TIMELINE_SVG] {
-        let _ = fs::remove_file(dir.join(name));
     }
     let charts: [(&str, bool, Chart); 2] = [
         (

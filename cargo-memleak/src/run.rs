@@ -15,7 +15,7 @@ use crate::cli::RunArgs;
 use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
 use crate::interposer::Interposer;
 use crate::process::describe_status;
-use crate::report::{self, FILES};
+use crate::report::{self, ALL_FILES, FILES};
 use crate::setup::tracker_setup;
 use crate::term::say;
 use crate::tracking::{self, Tracking};
@@ -55,14 +55,14 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
     let tracking = tracking::choose(args.mode, &artifact.executable, &mut interposer)
         .context("failed to prepare the interposer")
         .exit_code(SETUP_ERROR)?;
-    if tracking == Tracking::Untracked {
-        let message = setup_instructions(&meta, &cwd, &selection, &artifact);
-        return Err(Failure::new(SETUP_ERROR, anyhow!(message)));
-    }
-
     let out_dir = memleak_dir.join(&selection.name);
     let profile = out_dir.join(FILES[0]);
     clear_out_dir(&out_dir).exit_code(SETUP_ERROR)?;
+    if tracking == Tracking::Untracked {
+        let message = setup_instructions(&meta, &cwd, &selection, &artifact);
+        report::write_error_file(&out_dir, &message);
+        return Err(Failure::new(SETUP_ERROR, anyhow!(message)));
+    }
     let mut program = user.command(&artifact.executable);
     program
         .args(&args.args)
@@ -72,7 +72,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
     let status = program.status().exit_code(TARGET_FAILED)?;
 
     if !profile.exists() {
-        return Err(no_profile(status, &profile));
+        let failure = no_profile(status, &profile);
+        report::write_error_file(&out_dir, &failure.message());
+        return Err(failure);
     }
     report_run(&profile, &out_dir, status)
 }
@@ -153,11 +155,12 @@ pub(crate) fn out_pattern(path: &Path) -> OsString {
     }
 }
 
-/// Creates the output directory and removes the files of an earlier run, so that a run
-/// which writes no profile cannot be mistaken for one that did.
+/// Creates the output directory and removes every file of an earlier run, so that a run
+/// which writes no profile cannot be mistaken for one that did, and no file of the
+/// earlier run stays beside the new ones.
 pub(crate) fn clear_out_dir(dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
-    for name in FILES {
+    for name in ALL_FILES {
         let path = dir.join(name);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {

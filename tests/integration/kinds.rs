@@ -151,7 +151,7 @@ fn a_running_thread_holds_its_memory() {
 /// figures whatever RUST_BACKTRACE says, on every run, though with it set the panic
 /// fills std's symbolizer caches with stale pointers to the lost blocks.
 #[test]
-fn a_panic_backtrace_does_not_change_the_leaks() {
+fn a_panic_backtrace_does_not_change_the_leaks_and_an_abort_leaves_only_its_error() {
     let settings = [None, Some("0"), Some("1"), Some("1"), Some("full")];
     for setting in settings {
         let env = [("RUST_BACKTRACE", setting)];
@@ -178,4 +178,22 @@ fn a_panic_backtrace_does_not_change_the_leaks() {
         let growth = report["growth"].as_array().unwrap();
         assert!(growth.is_empty(), "RUST_BACKTRACE={setting:?}: {growth:#?}");
     }
+
+    // Then a run that writes no profile (the program aborts) leaves none of the files
+    // above: only error.txt, which says why. (Here: the runs share the directory.)
+    let dir = crate::out_dir("panicking");
+    assert!(dir.join("definite.svg").is_file());
+    let aborted = cargo_memleak(&["run", "--example", "panicking", "--", "abort"]);
+    assert_eq!(aborted.code, Some(code::TARGET_FAILED), "{aborted:?}");
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["error.txt"], "{aborted:?}");
+    let error = std::fs::read_to_string(dir.join("error.txt")).unwrap();
+    assert!(
+        error.contains("signal 6") && error.contains("wrote no profile"),
+        "{error}"
+    );
 }

@@ -44,7 +44,7 @@ fn leaky_under_the_interposer_has_the_in_process_figures() {
     assert!(
         output
             .stdout
-            .contains("\nmemleak report for leaky (exit code 0, preload)\n"),
+            .contains("\nmemleak report for leaky (exit code 0, preload, debug build)\n"),
         "{output:?}"
     );
     let report = preloaded_json("leaky", "report.json", &output);
@@ -162,7 +162,7 @@ fn a_program_without_the_tracker_runs_preloaded() {
     assert!(
         output
             .stdout
-            .contains("memleak report for no_tracker (exit code 0, preload)"),
+            .contains("memleak report for no_tracker (exit code 0, preload, debug build)"),
         "{output:?}"
     );
     assert!(output.stdout.contains("\nno leaks: "), "{output:?}");
@@ -182,7 +182,7 @@ fn cargo_memleak_test_tracks_a_crate_without_the_tracker() {
         "{output:?}"
     );
     assert!(
-        output.stdout.contains("(exit code 0, preload)"),
+        output.stdout.contains("(exit code 0, preload, debug build)"),
         "{output:?}"
     );
     assert!(

@@ -163,6 +163,9 @@ fn run_binary(
         } else {
             failure
         };
+        if let Some(failure) = &failure {
+            report::write_error_file(out_dir, failure);
+        }
         let name = name.to_owned();
         return Ok(Outcome {
             name,

@@ -41,6 +41,30 @@ impl ProgramInfo {
             .or_else(|| self.args.first().and_then(|arg0| base(arg0)))
             .unwrap_or("program")
     }
+
+    /// The build that made the program when cargo memleak built it: the profile's
+    /// directory under `target/memleak/build` (`debug`, `release`, a custom profile's
+    /// name), so that reports of a debug and a release run of one target are told apart.
+    #[must_use]
+    pub fn build(&self) -> Option<&str> {
+        let path = Path::new(&self.exe);
+        let mut dirs = path
+            .parent()?
+            .components()
+            .rev()
+            .filter_map(|c| c.as_os_str().to_str());
+        let mut profile = dirs.next()?;
+        if matches!(profile, "examples" | "deps") {
+            profile = dirs.next()?;
+        }
+        // `.../memleak/build/<profile>`, or `.../memleak/build/<triple>/<profile>`.
+        let rest: Vec<&str> = dirs.take(3).collect();
+        let built_here = matches!(
+            rest.as_slice(),
+            ["build", "memleak", ..] | [_, "build", "memleak"]
+        );
+        built_here.then_some(profile)
+    }
 }
 
 /// The blocks live at exit that share one kind and trimmed stack.
@@ -161,5 +185,37 @@ mod tests {
         assert_eq!(info("/", &[]).name(), "program");
         assert_eq!(ProgramInfo::from_profile(&leaky()).name(), "leaky");
         assert_eq!(ProgramInfo::from_profile(&leaky()).args[1], "--fast");
+    }
+
+    #[test]
+    fn the_build_is_the_profile_directory_under_target_memleak_build() {
+        let build = |exe: &str| {
+            ProgramInfo {
+                exe: exe.to_owned(),
+                ..ProgramInfo::default()
+            }
+            .build()
+            .map(str::to_owned)
+        };
+        let t = "/w/target/memleak/build";
+        assert_eq!(
+            build(&format!("{t}/debug/examples/leaky")).as_deref(),
+            Some("debug")
+        );
+        assert_eq!(
+            build(&format!("{t}/release/rg")).as_deref(),
+            Some("release")
+        );
+        assert_eq!(
+            build(&format!("{t}/debug/deps/semver-0a1b")).as_deref(),
+            Some("debug")
+        );
+        assert_eq!(
+            build(&format!("{t}/x86_64-unknown-linux-gnu/profiling/app")).as_deref(),
+            Some("profiling")
+        );
+        assert_eq!(build("/usr/bin/ls"), None);
+        assert_eq!(build("/w/target/debug/app"), None);
+        assert_eq!(build(""), None);
     }
 }

@@ -52,6 +52,7 @@ fn wire(report: &Report) -> Wire<'_> {
             exe: &program.exe,
             args: &program.args,
             exit_code: program.exit_code,
+            build: program.build(),
             mode: report.mode().name(),
             own_allocator: report.own_allocator(),
             unsymbolized: report
@@ -115,6 +116,7 @@ struct WireProgram<'a> {
     exe: &'a str,
     args: &'a [String],
     exit_code: Option<i32>,
+    build: Option<&'a str>,
     mode: &'static str,
     own_allocator: Option<&'a str>,
     unsymbolized: Vec<WireUnsymbolized<'a>>,

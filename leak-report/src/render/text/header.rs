@@ -22,9 +22,12 @@ pub(crate) fn write_header(report: &Report, writer: &mut Writer<'_>) -> io::Resu
         Mode::InProcess => "in-process",
         Mode::Preload => "preload",
     };
+    let build = program
+        .build()
+        .map_or_else(String::new, |build| format!(", {build} build"));
     writeln!(
         out,
-        "memleak report for {} ({exit}, {mode})",
+        "memleak report for {} ({exit}, {mode}{build})",
         program.name()
     )?;
     if let Some(allocator) = report.own_allocator() {
