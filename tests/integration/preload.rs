@@ -182,7 +182,9 @@ fn cargo_memleak_test_tracks_a_crate_without_the_tracker() {
         "{output:?}"
     );
     assert!(
-        output.stdout.contains("(exit code 0, preload, debug build)"),
+        output
+            .stdout
+            .contains("(exit code 0, preload, debug build)"),
         "{output:?}"
     );
     assert!(

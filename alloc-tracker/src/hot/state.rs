@@ -1,9 +1,10 @@
 //! Whether the tracker records: undecided until the first allocation (or
 //! [`crate::start`]), then on or off; stopped and frozen at exit. The hot path reads it
-//! with one relaxed load; deciding is start-up's job (`lifecycle::start`).
+//! with one relaxed load; deciding is start-up's job (`lifecycle::start`). Also which
+//! engine this is: a `TrackingAlloc`'s or the preloaded interposer's.
 
 use std::sync::atomic::{
-    AtomicU8, AtomicU64,
+    AtomicBool, AtomicU8, AtomicU64,
     Ordering::{Relaxed, SeqCst},
 };
 
@@ -18,6 +19,8 @@ const STOPPED: u8 = 3;
 const FROZEN: u8 = 4;
 
 static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
+/// Whether this engine is the preloaded interposer's rather than a `TrackingAlloc`'s.
+static PRELOADED: AtomicBool = AtomicBool::new(false);
 static START_NS: AtomicU64 = AtomicU64::new(0);
 
 /// Whether events are being recorded now.
@@ -87,6 +90,20 @@ pub(crate) fn wait_while_frozen() {
         } else {
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
+    }
+}
+
+/// Marks this engine as the interposer's (its start-up calls this first).
+pub(crate) fn mark_preloaded() {
+    PRELOADED.store(true, Relaxed);
+}
+
+/// How this engine sees allocations, as the profile names it.
+pub(crate) fn mode() -> &'static str {
+    if PRELOADED.load(Relaxed) {
+        memleak_format::MODE_PRELOAD
+    } else {
+        memleak_format::MODE_IN_PROCESS
     }
 }
 

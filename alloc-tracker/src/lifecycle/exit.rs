@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::hot::guard::{self, Entry};
 use crate::hot::{sampling, shard, site, state, stats, thread};
 use crate::lifecycle::timeline::{self, Sample, SampleKind};
-use crate::lifecycle::{fork, reach, runtime_caches, sampler, start};
+use crate::lifecycle::{fork, reach, runtime_caches, sampler};
 use crate::output::profile_json::{self, Snapshot};
 use crate::{config, os};
 
@@ -109,7 +109,7 @@ fn exit_roots(stack_pointer: usize, registers: &[usize]) -> reach::Roots {
         registers,
         kernel_id,
         &threads,
-        start::mode() == memleak_format::MODE_PRELOAD,
+        state::mode() == memleak_format::MODE_PRELOAD,
     )
 }
 
@@ -164,7 +164,7 @@ pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
     });
     Snapshot {
         reason,
-        mode: start::mode(),
+        mode: state::mode(),
         elapsed_ns,
         stats,
         threads: thread::all_threads(),

@@ -4,15 +4,11 @@
 //! handlers, the exit hook and the timeline's sampler thread.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use crate::config;
 use crate::hot::state;
 use crate::lifecycle::{exit, fork, sampler};
 use crate::os;
-
-/// Whether this engine is the preloaded interposer's rather than a `TrackingAlloc`'s.
-static PRELOADED: AtomicBool = AtomicBool::new(false);
 
 /// The allocator calls this, and only this, when [`state::is_undecided`]: on the first
 /// allocation of the process. Does not allocate through the tracker.
@@ -50,7 +46,7 @@ pub(crate) fn start() {
 /// recording starts when it is set. `own_code` is the interposer's code, whose frames
 /// lead every stack; `frame_pointer_code` the program's, built with frame pointers.
 pub(crate) fn start_preloaded(own_code: Range<usize>, frame_pointer_code: Range<usize>) -> bool {
-    PRELOADED.store(true, Relaxed);
+    state::mark_preloaded();
     os::frames::set_interposer_ranges(own_code, frame_pointer_code);
     let wanted = config::capture_out_path();
     if state::decide(wanted) && wanted {
@@ -59,15 +55,6 @@ pub(crate) fn start_preloaded(own_code: Range<usize>, frame_pointer_code: Range<
         return true;
     }
     false
-}
-
-/// How this engine sees allocations, as the profile names it.
-pub(crate) fn mode() -> &'static str {
-    if PRELOADED.load(Relaxed) {
-        memleak_format::MODE_PRELOAD
-    } else {
-        memleak_format::MODE_IN_PROCESS
-    }
 }
 
 /// The exit hook, and the sampler thread that feeds the profile's timeline.
