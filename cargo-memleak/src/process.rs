@@ -170,6 +170,30 @@ pub(crate) fn describe_status(status: ExitStatus) -> String {
     format!("ended with {status}")
 }
 
+/// Why a program that ended with `status` could write no profile, when its end says so:
+/// a signal ends a process without running its exit hooks, where the tracker writes.
+pub(crate) fn why_no_profile(status: ExitStatus) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        match status.signal()? {
+            9 => Some(
+                "SIGKILL cannot be caught: nothing runs after it, the tracker's exit hook \
+                 included (the OOM killer and `kill -9` send it)",
+            ),
+            _ => Some(
+                "a signal's default action ends the process without running its exit hooks, \
+                 where the tracker writes the profile",
+            ),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
+    }
+}
+
 /// The name of the signals numbered alike on Linux and macOS.
 #[cfg(unix)]
 fn signal_name(signal: i32) -> Option<&'static str> {
@@ -254,6 +278,23 @@ mod tests {
         assert_eq!(
             describe_status(ExitStatus::from_raw(40)),
             "was killed by signal 40"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_signal_explains_a_missing_profile_and_sigkill_says_it_cannot_be_caught() {
+        use std::os::unix::process::ExitStatusExt as _;
+        assert_eq!(why_no_profile(ExitStatus::from_raw(3 << 8)), None);
+        assert!(
+            why_no_profile(ExitStatus::from_raw(9))
+                .unwrap()
+                .contains("SIGKILL cannot")
+        );
+        assert!(
+            why_no_profile(ExitStatus::from_raw(15))
+                .unwrap()
+                .contains("without running its exit hooks")
         );
     }
 }

@@ -14,7 +14,7 @@ use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
 use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
 use crate::interposer::Interposer;
-use crate::process::describe_status;
+use crate::process::{describe_status, why_no_profile};
 use crate::report::{self, ALL_FILES, FILES};
 use crate::setup::tracker_setup;
 use crate::term::say;
@@ -180,10 +180,11 @@ fn no_profile(status: ExitStatus, profile: &Path) -> Failure {
     } else {
         describe_status(status)
     };
+    let why = why_no_profile(status).map_or_else(String::new, |why| format!(": {why}"));
     Failure::new(
         TARGET_FAILED,
         anyhow!(
-            "the program {how} and wrote no profile to {}",
+            "the program {how} and wrote no profile to {}{why}",
             profile.display()
         ),
     )

@@ -193,7 +193,9 @@ fn a_panic_backtrace_does_not_change_the_leaks_and_an_abort_leaves_only_its_erro
     assert_eq!(left, ["error.txt"], "{aborted:?}");
     let error = std::fs::read_to_string(dir.join("error.txt")).unwrap();
     assert!(
-        error.contains("signal 6") && error.contains("wrote no profile"),
+        error.contains("signal 6")
+            && error.contains("wrote no profile")
+            && error.contains("without running its exit hooks"),
         "{error}"
     );
 }

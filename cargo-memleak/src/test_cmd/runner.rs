@@ -19,7 +19,7 @@ use crate::exit_code::{
     USAGE_ERROR,
 };
 use crate::interposer::Interposer;
-use crate::process::{ProcessBuilder, describe_status};
+use crate::process::{ProcessBuilder, describe_status, why_no_profile};
 use crate::report::{self, FILES};
 use crate::run::{clear_out_dir, out_pattern};
 use crate::setup::tracker_setup;
@@ -156,8 +156,9 @@ fn run_binary(
         let failure = if tracked {
             let how =
                 failure.unwrap_or_else(|| format!("test binary `{name}` exited successfully"));
+            let why = why_no_profile(status).map_or_else(String::new, |why| format!(": {why}"));
             Some(format!(
-                "{how} and wrote no profile to {}",
+                "{how} and wrote no profile to {}{why}",
                 profile_path.display()
             ))
         } else {
