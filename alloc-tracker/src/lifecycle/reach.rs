@@ -250,6 +250,35 @@ mod tests {
         Record::new(size, site(), 0, 0, 8)
     }
 
+    /// Blocks at these addresses with these sizes, sorted by address as the scan takes them.
+    fn blocks_at(spans: &[(usize, u64)]) -> Vec<(usize, Record)> {
+        let mut blocks: Vec<(usize, Record)> = spans
+            .iter()
+            .map(|&(address, size)| (address, record(size)))
+            .collect();
+        blocks.sort_by_key(|&(address, _)| address);
+        blocks
+    }
+
+    /// The index of the block at `address`.
+    fn index_of(blocks: &[(usize, Record)], address: usize) -> usize {
+        blocks
+            .iter()
+            .position(|&(at, _)| at == address)
+            .expect("a block at that address")
+    }
+
+    /// Roots of registers only, or of "allocator data" read for exact pointers only.
+    fn roots(words: Vec<usize>, exact_ranges: Vec<MemoryRange>) -> Roots {
+        Roots {
+            ranges: Vec::new(),
+            exact_ranges,
+            words,
+            threads: 1,
+            complete: true,
+        }
+    }
+
     #[test]
     fn marks_through_blocks_and_records_edges_between_lost_ones() {
         // Four real buffers: a root points into the middle of `a`, `a` points at `b`;
@@ -261,44 +290,28 @@ mod tests {
         a[2] = b.as_ptr() as usize + 8;
         c[0] = d.as_ptr() as usize;
         d[1] = c.as_ptr() as usize;
-        let mut blocks: Vec<(usize, Record)> = [(&a, 32), (&b, 16), (&c, 16), (&d, 16)]
-            .iter()
-            .map(|(v, size)| (v.as_ptr() as usize, record(*size)))
-            .collect();
-        blocks.sort_by_key(|&(address, _)| address);
-        let position = |v: &Vec<usize>| {
-            blocks
-                .iter()
-                .position(|&(address, _)| address == v.as_ptr() as usize)
-                .unwrap()
-        };
-        let roots = Roots {
-            ranges: Vec::new(),
-            exact_ranges: Vec::new(),
-            words: vec![a.as_ptr() as usize + 16],
-            threads: 1,
-            complete: true,
-        };
-        let found = scan(&blocks, &roots, &[]);
-        assert!(found.reachable[position(&a)] && found.reachable[position(&b)]);
-        assert!(!found.reachable[position(&c)] && !found.reachable[position(&d)]);
-        assert_eq!(found.refs[position(&c)], vec![position(&d) as u32]);
-        assert_eq!(found.refs[position(&d)], vec![position(&c) as u32]);
-        assert!(found.refs[position(&a)].is_empty());
+        let address = |v: &Vec<usize>| v.as_ptr() as usize;
+        let blocks = blocks_at(&[
+            (address(&a), 32),
+            (address(&b), 16),
+            (address(&c), 16),
+            (address(&d), 16),
+        ]);
+        let at = |v: &Vec<usize>| index_of(&blocks, address(v));
+        let found = scan(&blocks, &roots(vec![address(&a) + 16], Vec::new()), &[]);
+        assert!(found.reachable[at(&a)] && found.reachable[at(&b)]);
+        assert!(!found.reachable[at(&c)] && !found.reachable[at(&d)]);
+        assert_eq!(found.refs[at(&c)], vec![at(&d) as u32]);
+        assert_eq!(found.refs[at(&d)], vec![at(&c) as u32]);
+        assert!(found.refs[at(&a)].is_empty());
         drop((a, b, c, d));
     }
 
     #[test]
     fn a_pointer_one_past_the_end_is_not_a_reference() {
         let a = [1usize; 2];
-        let blocks = vec![(a.as_ptr() as usize, record(16))];
-        let roots = Roots {
-            ranges: Vec::new(),
-            exact_ranges: Vec::new(),
-            words: vec![a.as_ptr() as usize + 16],
-            threads: 0,
-            complete: true,
-        };
+        let blocks = blocks_at(&[(a.as_ptr() as usize, 16)]);
+        let roots = roots(vec![a.as_ptr() as usize + 16], Vec::new());
         assert!(!scan(&blocks, &roots, &[]).reachable[0]);
     }
 
@@ -306,69 +319,40 @@ mod tests {
     fn exact_roots_reach_only_blocks_they_point_at_the_start_of() {
         let a = [0usize; 4];
         let b = [0usize; 4];
-        let blocks = {
-            let mut blocks = vec![
-                (a.as_ptr() as usize, record(32)),
-                (b.as_ptr() as usize, record(32)),
-            ];
-            blocks.sort_by_key(|&(address, _)| address);
-            blocks
-        };
+        let (a_at, b_at) = (a.as_ptr() as usize, b.as_ptr() as usize);
+        let blocks = blocks_at(&[(a_at, 32), (b_at, 32)]);
         // The "allocator data": a pointer to a's start, one into b's last word.
-        let data = [a.as_ptr() as usize, b.as_ptr() as usize + 24];
-        let roots = Roots {
-            ranges: Vec::new(),
-            exact_ranges: vec![MemoryRange {
-                start: data.as_ptr() as usize,
-                end: data.as_ptr() as usize + 16,
+        let data = [a_at, b_at + 24];
+        let start = data.as_ptr() as usize;
+        let roots = roots(
+            Vec::new(),
+            vec![MemoryRange {
+                start,
+                end: start + 16,
             }],
-            words: Vec::new(),
-            threads: 0,
-            complete: true,
-        };
+        );
         let found = scan(&blocks, &roots, &[]);
-        let reachable = |v: &[usize; 4]| {
-            let i = blocks
-                .iter()
-                .position(|&(address, _)| address == v.as_ptr() as usize)
-                .unwrap();
-            found.reachable[i]
-        };
-        assert!(reachable(&a));
-        assert!(!reachable(&b));
+        assert!(found.reachable[index_of(&blocks, a_at)]);
+        assert!(!found.reachable[index_of(&blocks, b_at)]);
     }
 
     #[test]
     fn an_opaque_block_reaches_only_opaque_blocks() {
         let b = [0usize; 2];
         let a = [b.as_ptr() as usize, 0];
-        let mut blocks = vec![
-            (a.as_ptr() as usize, record(16)),
-            (b.as_ptr() as usize, record(16)),
-        ];
-        blocks.sort_by_key(|&(address, _)| address);
-        let at = |v: &[usize; 2]| {
-            blocks
-                .iter()
-                .position(|&(address, _)| address == v.as_ptr() as usize)
-                .unwrap()
-        };
-        let roots = Roots {
-            ranges: Vec::new(),
-            exact_ranges: Vec::new(),
-            words: vec![a.as_ptr() as usize],
-            threads: 0,
-            complete: true,
-        };
-        assert!(scan(&blocks, &roots, &[]).reachable[at(&b)]);
+        let (a_at, b_at) = (a.as_ptr() as usize, b.as_ptr() as usize);
+        let blocks = blocks_at(&[(a_at, 16), (b_at, 16)]);
+        let (a_index, b_index) = (index_of(&blocks, a_at), index_of(&blocks, b_at));
+        let roots = roots(vec![a_at], Vec::new());
+        assert!(scan(&blocks, &roots, &[]).reachable[b_index]);
         let mut opaque = vec![false; 2];
-        opaque[at(&a)] = true;
+        opaque[a_index] = true;
         let found = scan(&blocks, &roots, &opaque);
-        assert!(found.reachable[at(&a)]);
-        assert!(!found.reachable[at(&b)]);
-        assert!(found.refs[at(&b)].is_empty());
+        assert!(found.reachable[a_index]);
+        assert!(!found.reachable[b_index]);
+        assert!(found.refs[b_index].is_empty());
         // Between opaque blocks, references hold.
-        opaque[at(&b)] = true;
-        assert!(scan(&blocks, &roots, &opaque).reachable[at(&b)]);
+        opaque[b_index] = true;
+        assert!(scan(&blocks, &roots, &opaque).reachable[b_index]);
     }
 }
