@@ -151,13 +151,13 @@ pub extern "C" fn memalign(align: usize, size: usize) -> *mut c_void {
 /// C's `valloc`.
 #[cfg_attr(not(test), unsafe(no_mangle))]
 pub extern "C" fn valloc(size: usize) -> *mut c_void {
-    report(real::valloc(size), size, page_align())
+    report(real::valloc(size), size, real::page_size())
 }
 
 /// C's `pvalloc`.
 #[cfg_attr(not(test), unsafe(no_mangle))]
 pub extern "C" fn pvalloc(size: usize) -> *mut c_void {
-    report(real::pvalloc(size), size, page_align())
+    report(real::pvalloc(size), size, real::page_size())
 }
 
 /// C's `malloc_usable_size`.
@@ -168,10 +168,6 @@ pub extern "C" fn pvalloc(size: usize) -> *mut c_void {
 pub unsafe extern "C" fn malloc_usable_size(block: *mut c_void) -> usize {
     // SAFETY: the caller's promise, forwarded.
     unsafe { real::malloc_usable_size(block) }
-}
-
-fn page_align() -> usize {
-    4096
 }
 
 #[cfg(test)]

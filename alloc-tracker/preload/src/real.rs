@@ -276,7 +276,8 @@ pub(crate) unsafe fn malloc_usable_size(block: *mut c_void) -> usize {
     }
 }
 
-fn page_size() -> usize {
+/// The system's page size (4096 where it cannot be read).
+pub(crate) fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     usize::try_from(size)

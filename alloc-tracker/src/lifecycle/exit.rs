@@ -60,11 +60,17 @@ extern "C" fn at_exit() {
         // Under sampling a recorded block held only by unrecorded ones would look
         // lost: no scan, every block stays "live at exit".
         let scan = os::REACHABILITY_SUPPORTED && sampling::mean_bytes() == 0;
-        let roots = scan.then(|| exit_roots(stack_pointer, &registers));
+        // So is the symbolizer's code, for the same reason.
+        let roots = scan.then(|| {
+            (
+                exit_roots(stack_pointer, &registers),
+                runtime_caches::symbolizer_code(),
+            )
+        });
         let frozen = state::freeze();
         let mut snapshot = take_snapshot(EXIT);
-        if frozen && let Some(roots) = roots {
-            let opaque = runtime_caches::symbolizer_blocks(&snapshot.live, &snapshot.sites);
+        if frozen && let Some((roots, code)) = roots {
+            let opaque = runtime_caches::symbolizer_blocks(&code, &snapshot.live, &snapshot.sites);
             snapshot.reachability = Some(reach::scan(&snapshot.live, &roots, &opaque));
         }
         // Frees that waited for the scan go on; nothing is recorded any more.

@@ -5,6 +5,8 @@
 //! program's lost blocks included: read as references, they made a leak reachable on
 //! some runs and not others. Their own reachability is unchanged.
 
+use std::ops::Range;
+
 use hashbrown::HashSet;
 
 use crate::hot::record::Record;
@@ -15,10 +17,20 @@ use crate::os;
 /// segment as its length and its name).
 const SYMBOLIZER: &[u8] = b"12backtrace_rs9symbolize";
 
+/// The symbolizer's code in this process, sorted. Read before the scan's freeze: it
+/// walks the loader's list, whose lock a frozen thread may hold.
+pub(crate) fn symbolizer_code() -> Vec<Range<usize>> {
+    os::program_function_ranges(SYMBOLIZER)
+}
+
 /// For each live block (address-sorted, as the scan takes them), whether it is one of
-/// std's symbolizer caches: its site's stack passes through the symbolizer's code.
-pub(crate) fn symbolizer_blocks(live: &[(usize, Record)], sites: &[&'static Site]) -> Vec<bool> {
-    let code = os::program_function_ranges(SYMBOLIZER);
+/// std's symbolizer caches: its site's stack passes through `code` (from
+/// [`symbolizer_code`]).
+pub(crate) fn symbolizer_blocks(
+    code: &[Range<usize>],
+    live: &[(usize, Record)],
+    sites: &[&'static Site],
+) -> Vec<bool> {
     if code.is_empty() {
         return vec![false; live.len()];
     }

@@ -68,7 +68,6 @@ fn function_ranges(file: &mut (impl Read + Seek), pattern: &[u8]) -> Option<Vec<
         u64_at(strtab, 24)?,
         usize::try_from(u64_at(strtab, 32)?).ok()?,
     )?;
-    let finder = memchr_free_finder(pattern);
     let mut ranges = Vec::new();
     for symbol in symbols.chunks_exact(SYMBOL_BYTES) {
         let (Some(&info), Some(name_at), Some(value), Some(size)) = (
@@ -86,7 +85,7 @@ fn function_ranges(file: &mut (impl Read + Seek), pattern: &[u8]) -> Option<Vec<
             .get(usize::try_from(name_at).ok()?..)
             .unwrap_or_default();
         let name = name.split(|&b| b == 0).next().unwrap_or_default();
-        if finder(name) {
+        if contains(name, pattern) {
             let start = usize::try_from(value).ok()?;
             ranges.push(start..start.saturating_add(usize::try_from(size).ok()?));
         }
@@ -94,9 +93,9 @@ fn function_ranges(file: &mut (impl Read + Seek), pattern: &[u8]) -> Option<Vec<
     Some(ranges)
 }
 
-/// A substring test (the tracker keeps its dependencies minimal: no memchr).
-fn memchr_free_finder(pattern: &[u8]) -> impl Fn(&[u8]) -> bool + '_ {
-    move |name| !pattern.is_empty() && name.windows(pattern.len()).any(|window| window == pattern)
+/// Whether `pattern` (not empty) occurs in `name`.
+fn contains(name: &[u8], pattern: &[u8]) -> bool {
+    !pattern.is_empty() && name.windows(pattern.len()).any(|window| window == pattern)
 }
 
 fn read_at(file: &mut (impl Read + Seek), offset: u64, len: usize) -> Option<Vec<u8>> {

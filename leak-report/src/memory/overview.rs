@@ -48,36 +48,19 @@ impl Memory {
             .timeline()
             .map(|timeline| timeline.samples.clone())
             .unwrap_or_default();
-        let sample_layers = samples
+        let mut sample_layers: Vec<Layers> = samples
             .iter()
             .map(|sample| Layers::of_sample(sample, at_exit))
             .collect();
         let (growth, growth_window) = find_growth(profile, stacks, &exit_bytes);
         let mut layers = MemoryLayers::derive(profile, at_exit);
-        let mut sample_layers: Vec<Layers> = sample_layers;
-        let native_at_exit: u64 = stacks
-            .iter()
-            .zip(&exit_bytes)
-            .filter(|(stack, _)| stack.as_ref().is_some_and(|s| s.origin == Origin::Native))
-            .map(|(_, &bytes)| bytes)
-            .sum();
-        if native_at_exit > 0 {
-            let live_at_exit = profile.totals().live_bytes;
-            if let Some(exit) = &mut layers.at_exit {
-                exit.move_native(native_at_exit, false);
-            }
-            // Other moments are estimated with the native share of the exit.
-            let share = |heap: u64| {
-                u64::try_from(
-                    u128::from(heap) * u128::from(native_at_exit)
-                        / u128::from(live_at_exit.max(native_at_exit).max(1)),
-                )
-                .unwrap_or(heap)
-            };
-            for sample in layers.at_peak.iter_mut().chain(&mut sample_layers) {
-                sample.move_native(share(sample.tracked_heap), true);
-            }
-        }
+        split_native(
+            profile,
+            stacks,
+            &exit_bytes,
+            &mut layers,
+            &mut sample_layers,
+        );
         Self {
             layers,
             samples,
@@ -87,6 +70,41 @@ impl Memory {
             heap_by_stack: heap_by_stack(stacks, &exit_bytes),
             elapsed_ns: profile.elapsed_ns(),
         }
+    }
+}
+
+/// Under the interposer, moves the native sites' bytes from the tracked heap to the
+/// native layer: exactly at exit, by the exit's native share at the peak and in the
+/// samples (only totals are known there).
+fn split_native(
+    profile: &Profile,
+    stacks: &[Option<SiteStack>],
+    exit_bytes: &[u64],
+    layers: &mut MemoryLayers,
+    sample_layers: &mut [Layers],
+) {
+    let native_at_exit: u64 = stacks
+        .iter()
+        .zip(exit_bytes)
+        .filter(|(stack, _)| stack.as_ref().is_some_and(|s| s.origin == Origin::Native))
+        .map(|(_, &bytes)| bytes)
+        .sum();
+    if native_at_exit == 0 {
+        return;
+    }
+    let live_at_exit = profile.totals().live_bytes;
+    if let Some(exit) = &mut layers.at_exit {
+        exit.move_native(native_at_exit, false);
+    }
+    let share = |heap: u64| {
+        u64::try_from(
+            u128::from(heap) * u128::from(native_at_exit)
+                / u128::from(live_at_exit.max(native_at_exit).max(1)),
+        )
+        .unwrap_or(heap)
+    };
+    for sample in layers.at_peak.iter_mut().chain(sample_layers) {
+        sample.move_native(share(sample.tracked_heap), true);
     }
 }
 
