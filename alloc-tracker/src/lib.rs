@@ -47,13 +47,17 @@
 //! |---|---|
 //! | `MEMLEAK_OUT` | the profile's path; unset or empty, nothing is recorded or written |
 //! | `MEMLEAK_SAMPLE_BYTES` | record one allocation per that many bytes on average (Poisson sampling by bytes: `524288`, `512k`); counters become unbiased estimates and the exit scan is off. Unset or `0`: every allocation |
-//! | `MEMLEAK_INTERVAL_MS` | milliseconds between the timeline's samples (default 100; `0`: no sampler thread) |
+//! | `MEMLEAK_INTERVAL_MS` | milliseconds between the timeline's samples (default 100; `0`: no tracker threads, so no sampler and no profile on signals) |
+//! | `MEMLEAK_SNAPSHOT_SIGNAL` | a signal (`SIGUSR1`, `SIGUSR2`, a number) that writes a snapshot, `NAME.snapshot-N.EXT` beside `MEMLEAK_OUT`, and lets the program run on |
 //!
 //! # Caveats
 //!
 //! - Blocks allocated before the first allocation of the process are not seen; nothing
 //!   is, since the decision is taken at that first allocation.
-//! - A process killed by a signal, or ended by `abort` or `_exit`, writes no profile.
+//! - SIGINT, SIGTERM and SIGHUP write the profile when the program leaves them at their
+//!   default action (a thread named `memleak-signals` writes it, then the default action
+//!   ends the process with the status it would have untracked). A process killed by
+//!   SIGKILL or a crash signal, or ended by `abort` or `_exit`, writes none.
 //! - A child made by `fork` runs untracked and writes no profile (the parent's tables
 //!   may be locked by threads the child does not have); after `exec` it starts afresh.
 //! - `peak_live_bytes` is exact to within [`PEAK_SLACK_BYTES`] per thread.

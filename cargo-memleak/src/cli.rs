@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
 
 use crate::exit_code;
+use crate::fail_on::FailOn;
 use crate::tracking::ModeChoice;
 use crate::workspace::Kind;
 
@@ -192,6 +193,14 @@ pub(crate) struct ReportOptions {
     /// Also list the memory still reachable at exit (never counted as a leak)
     #[arg(long)]
     pub(crate) show_reachable: bool,
+    /// What fails the command: a comma-separated list of `definite`, `indirect`,
+    /// `growth` (exit code 15 when no leak fails it), or `any` for all three
+    #[arg(long, value_name = "KINDS", default_value = "definite,indirect", value_parser = parse_fail_on)]
+    pub(crate) fail_on: FailOn,
+}
+
+fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+    FailOn::parse(text).ok_or_else(|| format!("expected {}", crate::fail_on::EXPECTED))
 }
 
 /// `cargo memleak report`.

@@ -23,13 +23,19 @@ pub(crate) const TARGET_FAILED: u8 = 11;
 pub(crate) const BUILD_FAILED: u8 = 12;
 /// The profile could not be read: missing, corrupt, truncated, or from a newer version.
 pub(crate) const PROFILE_UNREADABLE: u8 = 13;
+/// No leak, but memory grew while the program ran, and `--fail-on growth` asked to
+/// fail on that.
+pub(crate) const GROWTH_FOUND: u8 = 15;
+/// Interrupted (SIGINT) before the program ran: while building, say. Once the program
+/// runs, Ctrl-C reaches it too; it writes its profile and the report follows.
+pub(crate) const INTERRUPTED: u8 = 130;
 /// cargo-memleak could not do its job: the program does not use the `memleak` tracker, no such
 /// target or package, not in a cargo workspace, or its own files could not be written.
 pub(crate) const SETUP_ERROR: u8 = 14;
 
 /// Every code with its name, for the documentation test.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, u8); 8] = [
+pub(crate) const ALL: [(&str, u8); 10] = [
     ("SUCCESS", SUCCESS),
     ("INTERNAL_ERROR", INTERNAL_ERROR),
     ("USAGE_ERROR", USAGE_ERROR),
@@ -38,6 +44,8 @@ pub(crate) const ALL: [(&str, u8); 8] = [
     ("BUILD_FAILED", BUILD_FAILED),
     ("PROFILE_UNREADABLE", PROFILE_UNREADABLE),
     ("SETUP_ERROR", SETUP_ERROR),
+    ("GROWTH_FOUND", GROWTH_FOUND),
+    ("INTERRUPTED", INTERRUPTED),
 ];
 
 /// An error and the exit code it ends the command with.

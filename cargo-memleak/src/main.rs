@@ -6,7 +6,9 @@ mod cargo;
 mod cli;
 mod env;
 mod exit_code;
+mod fail_on;
 mod interposer;
+mod interrupt;
 mod process;
 mod report;
 mod run;
@@ -26,6 +28,7 @@ fn main() -> std::process::ExitCode {
 
 /// Parses the command line, runs the subcommand, prints any error and returns the exit code.
 fn dispatch() -> u8 {
+    interrupt::install();
     let result = match cli::parse(std::env::args_os().collect()) {
         Ok(cli::Command::Run(args)) => run::run(&args),
         Ok(cli::Command::Test(args)) => test_cmd::test(&args),

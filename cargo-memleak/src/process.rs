@@ -156,7 +156,7 @@ pub(crate) fn describe_status(status: ExitStatus) -> String {
     {
         use std::os::unix::process::ExitStatusExt as _;
         if let Some(signal) = status.signal() {
-            let mut detail: Vec<&str> = signal_name(signal).into_iter().collect();
+            let mut detail: Vec<&str> = leak_report::signal_name(signal).into_iter().collect();
             if status.core_dumped() {
                 detail.push("core dumped");
             }
@@ -192,26 +192,6 @@ pub(crate) fn why_no_profile(status: ExitStatus) -> Option<&'static str> {
         let _ = status;
         None
     }
-}
-
-/// The name of the signals numbered alike on Linux and macOS.
-#[cfg(unix)]
-fn signal_name(signal: i32) -> Option<&'static str> {
-    Some(match signal {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        4 => "SIGILL",
-        5 => "SIGTRAP",
-        6 => "SIGABRT",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        14 => "SIGALRM",
-        15 => "SIGTERM",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

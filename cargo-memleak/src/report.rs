@@ -13,9 +13,7 @@ use leak_report::{
 };
 
 use crate::cli::ReportArgs;
-use crate::exit_code::{
-    Failure, INTERNAL_ERROR, LEAKS_FOUND, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR, SUCCESS,
-};
+use crate::exit_code::{Failure, INTERNAL_ERROR, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR};
 use crate::settings;
 use crate::term::{self, say};
 
@@ -26,6 +24,7 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
         args.report.config.as_deref(),
         cwd.as_deref(),
         args.report.show_reachable,
+        args.report.fail_on,
     )?;
     let profile = load(&args.profile)?;
     let report = settings::build_report(&profile, ProgramInfo::from_profile(&profile));
@@ -42,13 +41,10 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
     Ok(outcome(&report))
 }
 
-/// The exit code a successful run ends with: [`LEAKS_FOUND`] or [`SUCCESS`].
+/// The exit code a successful run ends with, as `--fail-on` says (see
+/// [`FailOn::outcome`](crate::fail_on::FailOn::outcome)).
 pub(crate) fn outcome(report: &Report) -> u8 {
-    if report.has_leaks() {
-        LEAKS_FOUND
-    } else {
-        SUCCESS
-    }
+    settings::get().fail_on.outcome(report)
 }
 
 /// Loads the profile; leak-report's error names the file and what is wrong with it.
@@ -101,6 +97,14 @@ pub(crate) const ALL_FILES: [&str; 11] = [
     TIMELINE_SVG,
     ERROR_FILE,
 ];
+
+/// Whether `name` is a snapshot the program wrote on `MEMLEAK_SNAPSHOT_SIGNAL`
+/// (`profile.snapshot-N.json`): of the run, so the next run removes them too.
+pub(crate) fn is_snapshot_file(name: &str) -> bool {
+    name.strip_prefix("profile.snapshot-")
+        .and_then(|rest| rest.strip_suffix(".json"))
+        .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+}
 
 /// Leaves `message` in `dir` as the reason the run has no report; a failure to write it
 /// only loses the file (the message is printed anyway).

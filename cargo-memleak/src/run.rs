@@ -20,7 +20,7 @@ use crate::setup::tracker_setup;
 use crate::term::say;
 use crate::tracking::{self, Tracking};
 use crate::workspace::{self, Metadata, Selection};
-use crate::{env, settings};
+use crate::{env, interrupt, settings};
 
 /// `cargo memleak run [--bin NAME | --example NAME] [-p SPEC] [--release] [-- ARGS...]`.
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
@@ -42,6 +42,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         args.report.config.as_deref(),
         Some(&meta.workspace_root),
         args.report.show_reachable,
+        args.report.fail_on,
     )?;
     let user = UserEnv::read(&cwd).exit_code(SETUP_ERROR)?;
     let target_dir = args
@@ -104,7 +105,7 @@ fn build(
                 selection.name
             )
         })
-        .exit_code(BUILD_FAILED)
+        .exit_code(interrupt::unless_interrupted(BUILD_FAILED))
 }
 
 /// Reports from the profile the program wrote: the files, the text on stdout, and the
@@ -113,6 +114,7 @@ fn report_run(profile_path: &Path, out_dir: &Path, status: ExitStatus) -> Result
     let profile = report::load(profile_path)?;
     let mut program_info = ProgramInfo::from_profile(&profile);
     program_info.exit_code = status.code();
+    program_info.exit_signal = exit_signal(status);
     let report = settings::build_report(&profile, program_info);
     let written = report::write_files(&report, out_dir)?;
     report::print_text(&report)?;
@@ -131,6 +133,20 @@ fn report_run(profile_path: &Path, out_dir: &Path, status: ExitStatus) -> Result
         ));
     }
     Ok(report::outcome(&report))
+}
+
+/// The signal that ended the program, if one did.
+pub(crate) fn exit_signal(status: ExitStatus) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        status.signal()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
+    }
 }
 
 /// `path` as a `MEMLEAK_OUT` pattern: the tracker expands `%p` to the pid and `%%` to `%`,
@@ -160,7 +176,15 @@ pub(crate) fn out_pattern(path: &Path) -> OsString {
 /// earlier run stays beside the new ones.
 pub(crate) fn clear_out_dir(dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
-    for name in ALL_FILES {
+    let snapshots = fs::read_dir(dir)
+        .with_context(|| format!("failed to read {}", dir.display()))?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| report::is_snapshot_file(name));
+    for name in ALL_FILES
+        .iter()
+        .map(|&name| name.to_owned())
+        .chain(snapshots)
+    {
         let path = dir.join(name);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {

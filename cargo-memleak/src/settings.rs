@@ -1,5 +1,5 @@
 //! How this command builds and shows reports: the suppressions of `memleak.toml` (or
-//! `--config FILE`) and `--show-reachable`. Chosen once, when the command starts, and
+//! `--config FILE`), `--show-reachable` and `--fail-on`. Chosen once, when the command starts, and
 //! read wherever a report is built (the test runner builds many).
 
 use std::path::{Path, PathBuf};
@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use leak_report::{Profile, ProgramInfo, Report, Suppressions};
 
 use crate::exit_code::{Failure, ResultExt as _, SETUP_ERROR};
+use crate::fail_on::FailOn;
 use crate::term::say;
 
 /// The suppression file looked for at the workspace root.
@@ -19,6 +20,7 @@ pub(crate) const CONFIG_FILE: &str = "memleak.toml";
 pub(crate) struct Settings {
     pub(crate) suppressions: Suppressions,
     pub(crate) show_reachable: bool,
+    pub(crate) fail_on: FailOn,
 }
 
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
@@ -30,6 +32,7 @@ pub(crate) fn install(
     explicit: Option<&Path>,
     root: Option<&Path>,
     show_reachable: bool,
+    fail_on: FailOn,
 ) -> Result<(), Failure> {
     let path: Option<PathBuf> = match explicit {
         Some(path) => Some(path.to_owned()),
@@ -52,6 +55,7 @@ pub(crate) fn install(
     let _ = SETTINGS.set(Settings {
         suppressions,
         show_reachable,
+        fail_on,
     });
     Ok(())
 }
@@ -79,7 +83,7 @@ mod tests {
             "[[suppress]]\nfunction = \"a::*\"\ncolour = \"red\"\n",
         )
         .unwrap();
-        let failure = install(Some(&path), None, false).unwrap_err();
+        let failure = install(Some(&path), None, false, FailOn::default()).unwrap_err();
         let text = format!("{failure:?}");
         assert!(
             text.contains("bad.toml") && text.contains("line 3"),

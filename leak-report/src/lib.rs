@@ -113,10 +113,11 @@
 //!
 //! The timeline's checkpoints hold every site's live bytes at moments over the run.
 //! [`Report::growth`] lists the trimmed stacks whose series kept rising: at least
-//! [`MIN_CHECKPOINTS`] checkpoints over [`MIN_SPAN_NS`]; a positive least-squares slope;
-//! at least [`MIN_RISING_SHARE`] of the steps not down and [`MIN_RISES`] up; the value at
-//! exit at least [`MIN_LAST_SHARE`] of the highest; a rise of at least
-//! [`MIN_RISE_BYTES`] and [`MIN_RISE_SHARE`] of the value at exit. Growth is reachable
+//! [`MIN_CHECKPOINTS`] checkpoints (by interval or by heap activity); a positive
+//! least-squares slope; at least [`MIN_RISING_SHARE`] of the steps not down and
+//! [`MIN_RISES`] up; the value at exit at least [`MIN_LAST_SHARE`] of the highest; a rise
+//! of at least [`MIN_RISE_BYTES`] and [`MIN_RISE_SHARE`] of the value at exit, and of
+//! [`MIN_LATE_RISE_SHARE`] from the series' middle point on. Growth is reachable
 //! memory, not a leak: it does not change [`Report::has_leaks`].
 //!
 //! # Outputs
@@ -146,10 +147,11 @@ mod testing;
 
 pub use analysis::findings::{
     CycleMember, ProgramInfo, ReportCycle, ReportSite, ReportSuppression, Summary, ThreadLeak,
+    signal_name,
 };
 pub use analysis::growth::{
-    GrowingSite, GrowthWindow, MIN_CHECKPOINTS, MIN_LAST_SHARE, MIN_RISE_BYTES, MIN_RISE_SHARE,
-    MIN_RISES, MIN_RISING_SHARE, MIN_SPAN_NS,
+    GrowingSite, GrowthWindow, MIN_CHECKPOINTS, MIN_LAST_SHARE, MIN_LATE_RISE_SHARE,
+    MIN_RISE_BYTES, MIN_RISE_SHARE, MIN_RISES, MIN_RISING_SHARE,
 };
 pub use analysis::suppress::{Suppression, Suppressions};
 pub use error::Error;

@@ -212,7 +212,7 @@ fn only_the_cache_grows() {
 }
 
 #[test]
-fn too_short_a_timeline_is_not_checked() {
+fn too_few_checkpoints_are_not_checked() {
     let mut value = app();
     let checkpoints = value["timeline"]["checkpoints"].as_array_mut().unwrap();
     checkpoints.truncate(3);

@@ -146,6 +146,48 @@ fn a_sawtooth_is_not_growth() {
     assert!(at_peak >= 90 * MIB, "the peak sample saw it: {at_peak}");
 }
 
+/// Growth in a run far too short for the 100 ms timer: 5,000 responses cached in tens of
+/// milliseconds. The checkpoints taken by heap activity find it at the caching function;
+/// growth fails the run only with `--fail-on growth`, with its own exit code.
+#[test]
+fn a_short_cache_is_growth_at_its_caching_function_and_fails_on_request() {
+    let (output, report) = run("short_cache");
+    assert_eq!(report["timeline"]["growth_checked"], true, "{output:?}");
+    let stacks: Vec<Vec<&str>> = report["growth"]
+        .as_array()
+        .expect("growth")
+        .iter()
+        .map(functions)
+        .collect();
+    assert!(
+        stacks
+            .iter()
+            .any(|stack| stack.contains(&"short_cache::cache_response")),
+        "{stacks:?}\n{output:?}"
+    );
+    let failing = cargo_memleak(&["run", "--example", "short_cache", "--fail-on", "growth"]);
+    failing.assert_code(code::GROWTH_FOUND);
+    let any = cargo_memleak(&["run", "--example", "short_cache", "--fail-on", "any"]);
+    any.assert_code(code::GROWTH_FOUND);
+}
+
+/// The same requests kept in a bounded queue, in batches dropped when full, and a table
+/// as big built once into a static and then read: checked, and not growth.
+#[test]
+fn short_steady_sawtooth_and_static_data_are_not_growth() {
+    for example in ["short_steady", "short_sawtooth", "static_table"] {
+        let (output, report) = run(example);
+        assert_eq!(report["timeline"]["growth_checked"], true, "{output:?}");
+        assert_eq!(
+            growing(&report),
+            Vec::<String>::new(),
+            "{example}\n{output:?}"
+        );
+        let failing = cargo_memleak(&["run", "--example", example, "--fail-on", "growth"]);
+        failing.assert_code(code::SUCCESS);
+    }
+}
+
 /// The colours of a timeline chart's series: a line's stroke, a lone point's fill.
 fn series_colours(svg: &str) -> std::collections::BTreeSet<&str> {
     svg.lines()

@@ -13,6 +13,7 @@ mod layers;
 mod preload;
 mod report;
 mod run;
+mod signals;
 mod test_cmd;
 
 use std::fmt;
@@ -29,6 +30,7 @@ mod code {
     pub(crate) const BUILD_FAILED: i32 = 12;
     pub(crate) const PROFILE_UNREADABLE: i32 = 13;
     pub(crate) const SETUP_ERROR: i32 = 14;
+    pub(crate) const GROWTH_FOUND: i32 = 15;
 }
 
 /// The workspace root: the parent of this crate.
@@ -126,6 +128,18 @@ fn cargo_memleak_in(dir: &Path, args: &[&str]) -> Output {
 
 /// Runs `command` with a scrubbed environment and the tests' target directory.
 fn output_of(mut command: Command, args: &[&str]) -> Output {
+    scrub(&mut command);
+    let output = command.output().expect("failed to run cargo");
+    Output {
+        args: args.iter().map(|&a| a.to_owned()).collect(),
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The scrubbed environment, the tests' target directory and no stdin.
+fn scrub(command: &mut Command) {
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("MEMLEAK_") {
             command.env_remove(key);
@@ -137,13 +151,6 @@ fn output_of(mut command: Command, args: &[&str]) -> Output {
     command
         .env("CARGO_TARGET_DIR", target_dir())
         .stdin(Stdio::null());
-    let output = command.output().expect("failed to run cargo");
-    Output {
-        args: args.iter().map(|&a| a.to_owned()).collect(),
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 /// `cargo memleak run --example leaky`, run once for all the tests that look at it. It

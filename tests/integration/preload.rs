@@ -10,7 +10,7 @@ use crate::{
 
 /// The target directory of the preloaded runs of the examples: the in-process runs of the
 /// other tests write their reports to the same `target/memleak/<example>` directories.
-fn preload_target_dir() -> PathBuf {
+pub(crate) fn preload_target_dir() -> PathBuf {
     workspace_root().join("target").join("memleak-e2e-preload")
 }
 

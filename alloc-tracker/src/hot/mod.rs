@@ -16,3 +16,4 @@ pub(crate) mod spin_lock;
 pub(crate) mod state;
 pub(crate) mod stats;
 pub(crate) mod thread;
+pub(crate) mod volume;

@@ -80,6 +80,11 @@ fn note(due: i64, live: i64, live_blocks: i64) {
     PENDING_BLOCKS.store(live_blocks, Relaxed);
     PENDING_T_NS.store(state::elapsed_ns(), Relaxed);
     PENDING.store(true, Release);
+    wake_sampler();
+}
+
+/// Wakes the sampler thread, once it runs, for a peak sample or a checkpoint.
+pub(crate) fn wake_sampler() {
     if let Some(sampler) = SAMPLER.get() {
         sampler.unpark();
     }

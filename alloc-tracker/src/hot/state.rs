@@ -112,3 +112,8 @@ pub(crate) fn mode() -> &'static str {
 pub(crate) fn elapsed_ns() -> u64 {
     os::monotonic_ns().saturating_sub(START_NS.load(Relaxed))
 }
+
+/// [`elapsed_ns`] to the clock's full resolution (off the hot path: the sampler's).
+pub(crate) fn elapsed_precise_ns() -> u64 {
+    os::monotonic_precise_ns().saturating_sub(START_NS.load(Relaxed))
+}

@@ -2,7 +2,9 @@
 //!
 //! No cache line shared by all threads is written per allocation: the peak is kept from
 //! per-thread deltas that reach the shared total only once they exceed
-//! [`PEAK_SLACK_BYTES`], so the peak is exact to within that many bytes per thread.
+//! [`PEAK_SLACK_BYTES`], so the peak is exact to within that many bytes per thread; the
+//! heap activity (bytes allocated and freed, for `hot::volume`) once it exceeds
+//! [`ACTIVITY_SLACK_BYTES`].
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
@@ -12,6 +14,10 @@ use crate::hot::site::{self, SiteCounts};
 /// How far a thread's unpublished share of live bytes may drift before it is added to
 /// the shared total (and so how far `peak_live_bytes` may be off, per thread).
 pub const PEAK_SLACK_BYTES: i64 = 8 * 1024;
+
+/// How much heap activity (bytes allocated and freed) a thread gathers before it is
+/// added to the shared total.
+const ACTIVITY_SLACK_BYTES: u64 = 64 * 1024;
 
 static UNKNOWN_FREES: AtomicU64 = AtomicU64::new(0);
 static UNTRACKED_ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -25,7 +31,8 @@ static PEAK_LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
 static PEAK_LIVE_BLOCKS: AtomicI64 = AtomicI64::new(0);
 
 thread_local! {
-    static UNPUBLISHED: Cell<(i64, i64)> = const { Cell::new((0, 0)) };
+    /// Live bytes, live blocks and activity not yet published.
+    static UNPUBLISHED: Cell<(i64, i64, u64)> = const { Cell::new((0, 0, 0)) };
 }
 
 /// A free or realloc of a block the tracker never saw.
@@ -64,29 +71,33 @@ pub(crate) fn count_unwinder_fallback() {
     UNWINDER_FALLBACKS.fetch_add(1, Relaxed);
 }
 
-/// Adds a change of live memory to this thread's share, publishing it when it is large.
+/// Adds a change of live memory to this thread's share, publishing it when it (or the
+/// activity) is large.
 #[inline]
 pub(crate) fn live_changed(bytes: i64, blocks: i64) {
     let _ = UNPUBLISHED.try_with(|cell| {
-        let (pending_bytes, pending_blocks) = cell.get();
-        let (pending_bytes, pending_blocks) = (pending_bytes + bytes, pending_blocks + blocks);
-        if pending_bytes.abs() < PEAK_SLACK_BYTES {
-            cell.set((pending_bytes, pending_blocks));
+        let (pending_bytes, pending_blocks, activity) = cell.get();
+        let pending_bytes = pending_bytes + bytes;
+        let pending_blocks = pending_blocks + blocks;
+        let activity = activity + bytes.unsigned_abs();
+        if pending_bytes.abs() < PEAK_SLACK_BYTES && activity < ACTIVITY_SLACK_BYTES {
+            cell.set((pending_bytes, pending_blocks, activity));
             return;
         }
-        cell.set((0, 0));
-        publish(pending_bytes, pending_blocks);
+        cell.set((0, 0, 0));
+        publish(pending_bytes, pending_blocks, activity);
     });
 }
 
 #[cold]
-fn publish(bytes: i64, blocks: i64) {
+fn publish(bytes: i64, blocks: i64, activity: u64) {
     let live = PUBLISHED_LIVE_BYTES.fetch_add(bytes, Relaxed) + bytes;
     let live_blocks = PUBLISHED_LIVE_BLOCKS.fetch_add(blocks, Relaxed) + blocks;
     if live > PEAK_LIVE_BYTES.fetch_max(live, Relaxed) {
         PEAK_LIVE_BLOCKS.store(live_blocks, Relaxed);
     }
     crate::hot::peak::on_published(live, live_blocks);
+    crate::hot::volume::on_published(activity);
 }
 
 /// Totals over the whole run so far.

@@ -7,6 +7,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
+use parking_lot::Mutex;
+
 use crate::error::Error;
 use crate::hot::guard::{self, Entry};
 use crate::hot::{sampling, shard, site, state, stats, thread};
@@ -19,6 +21,10 @@ static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// The `reason` of the profile written at exit.
 const EXIT: &str = "exit";
+/// The `reason` of the profile written when a signal ends the process.
+const SIGNAL: &str = "signal";
+/// The `reason` of a snapshot taken on the snapshot signal.
+const SNAPSHOT: &str = "snapshot";
 
 /// Installs the exit hook, once; returns whether this call installed it. Does not
 /// allocate through the tracker.
@@ -33,57 +39,75 @@ pub(crate) fn install_exit_hook() -> bool {
 }
 
 extern "C" fn at_exit() {
-    // Exit while this thread is inside the tracker cannot happen through Rust code;
-    // if it did, writing now could deadlock on a table lock this thread holds.
+    write_final_profile(FinalReason::Exit);
+}
+
+/// Why the final profile is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FinalReason {
+    /// The exit hook: the process is exiting.
+    Exit,
+    /// A signal would end the process (`lifecycle::signals`, on the tracker's thread).
+    Signal,
+}
+
+impl FinalReason {
+    /// The profile's `reason`.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Exit => EXIT,
+            Self::Signal => SIGNAL,
+        }
+    }
+}
+
+/// Whether the final profile was written (or given up), and the lock that makes the exit
+/// hook and the signal writer take their turns: the second waits for the first and then
+/// writes nothing.
+static FINAL_WRITTEN: Mutex<bool> = Mutex::new(false);
+
+/// Writes the profile of the whole run to `MEMLEAK_OUT`, with the exit scan, once per
+/// process; a second call (the exit hook while the signal writer writes, say) waits for
+/// the first to finish.
+pub(crate) fn write_final_profile(reason: FinalReason) {
     // A forked child may find the tables locked by threads it does not have.
     if fork::in_child() {
         return;
     }
     // The exit sample is the timeline's last.
     sampler::stop();
-    // Read first, before this hook's own frames hide them on the stack.
+    // Read first, before these frames hide them on the stack.
     let registers = os::frames::callee_saved_registers();
     let stack_marker = 0u8;
     let stack_pointer = std::hint::black_box(std::ptr::from_ref(&stack_marker) as usize);
+    // Exit while this thread is inside the tracker cannot happen through Rust code;
+    // if it did, writing now could deadlock on a table lock this thread holds.
     let Entry::Entered(_guard) = guard::enter() else {
         return;
     };
+    let mut written = FINAL_WRITTEN.lock();
+    if std::mem::replace(&mut *written, true) {
+        return;
+    }
     // A peak the sampler was woken for but had not sampled yet.
     sampler::take_pending_peak(sampler::interval_ms() != 0);
+    // The signal writer is no thread of the program: every program thread is scanned as
+    // a running one.
+    let own_stack = (reason == FinalReason::Exit).then_some((stack_pointer, &registers[..]));
     let outcome = std::panic::catch_unwind(|| {
-        let Some(path) = config::out_path() else {
-            state::stop();
-            return None;
-        };
-        // Roots are found before the freeze: a thread frozen in a free inside its own
-        // dl_iterate_phdr callback (the unwinder's, say) would hold the loader's lock.
-        // Under sampling a recorded block held only by unrecorded ones would look
-        // lost: no scan, every block stays "live at exit".
-        let scan = os::REACHABILITY_SUPPORTED && sampling::mean_bytes() == 0;
-        // So is the symbolizer's code, for the same reason.
-        let roots = scan.then(|| {
-            (
-                exit_roots(stack_pointer, &registers),
-                runtime_caches::symbolizer_code(),
-            )
-        });
-        let frozen = state::freeze();
-        let mut snapshot = take_snapshot(EXIT);
-        if frozen && let Some((roots, code)) = roots {
-            let opaque = runtime_caches::symbolizer_blocks(&code, &snapshot.live, &snapshot.sites);
-            snapshot.reachability = Some(reach::scan(&snapshot.live, &roots, &opaque));
-        }
-        // Frees that waited for the scan go on; nothing is recorded any more.
-        state::stop();
-        Some(write_snapshot(&path, &snapshot).err())
+        let path = config::out_path()?;
+        Some(scan_and_write(&path, reason, own_stack).err())
     });
     state::stop();
-    if sampling::setting_was_invalid() {
-        let _ = writeln!(
-            std::io::stderr(),
+    let problems = [
+        sampling::setting_was_invalid().then_some(
             "memleak: MEMLEAK_SAMPLE_BYTES is not a byte count (such as 524288 or 512k); \
-             every allocation was recorded"
-        );
+             every allocation was recorded",
+        ),
+        snapshot_problem(),
+    ];
+    for problem in problems.into_iter().flatten() {
+        let _ = writeln!(std::io::stderr(), "{problem}");
     }
     let message = match outcome {
         Ok(Some(Some(error))) => error.to_string(),
@@ -96,25 +120,67 @@ extern "C" fn at_exit() {
     let _ = writeln!(std::io::stderr(), "{message}");
 }
 
-/// The scan's roots at exit, this thread's stack starting at `stack_pointer`.
-fn exit_roots(stack_pointer: usize, registers: &[usize]) -> reach::Roots {
-    let current = thread::current();
+fn snapshot_problem() -> Option<&'static str> {
+    #[cfg(unix)]
+    return crate::lifecycle::signals::snapshot_problem();
+    #[cfg(not(unix))]
+    None
+}
+
+/// The final snapshot, its scan and the write. `own_stack` is the calling thread's stack
+/// pointer and registers when it is a thread of the program.
+fn scan_and_write(
+    path: &Path,
+    reason: FinalReason,
+    own_stack: Option<(usize, &[usize])>,
+) -> Result<(), Error> {
+    // Roots are found before the freeze: a thread frozen in a free inside its own
+    // dl_iterate_phdr callback (the unwinder's, say) would hold the loader's lock.
+    // Under sampling a recorded block held only by unrecorded ones would look
+    // lost: no scan, every block stays "live at exit".
+    let scan = os::REACHABILITY_SUPPORTED && sampling::mean_bytes() == 0;
+    // So is the symbolizer's code, for the same reason.
+    let roots = scan.then(|| (exit_roots(own_stack), runtime_caches::symbolizer_code()));
+    let frozen = state::freeze();
+    let mut snapshot = take_snapshot(reason.name());
+    if frozen && let Some((roots, code)) = roots {
+        let opaque = runtime_caches::symbolizer_blocks(&code, &snapshot.live, &snapshot.sites);
+        snapshot.reachability = Some(reach::scan(&snapshot.live, &roots, &opaque));
+    }
+    // Frees that waited for the scan go on; nothing is recorded any more.
+    state::stop();
+    write_snapshot(path, &snapshot)
+}
+
+/// The scan's roots at exit: this thread's stack from its stack pointer, with its
+/// registers, when it is a thread of the program; every other thread's stack mapping and
+/// registers.
+fn exit_roots(own_stack: Option<(usize, &[usize])>) -> reach::Roots {
     let kernel_id = os::kernel_thread_id();
+    // Registering the signal writer would make it a thread of the program.
+    let current_id = own_stack.map(|_| thread::current().id);
     let threads: Vec<_> = thread::all_threads()
         .into_iter()
         .map(|t| {
-            if t.id == current.id {
+            if Some(t.id) == current_id {
                 thread::ThreadInfo { kernel_id, ..t }
             } else {
                 t
             }
         })
         .collect();
+    let (stack_pointer, own_registers) = own_stack.unwrap_or((usize::MAX, &[]));
+    let others: Vec<u32> = threads
+        .iter()
+        .map(|t| t.kernel_id)
+        .filter(|&id| id != kernel_id)
+        .collect();
     reach::find_roots(
         stack_pointer,
-        registers,
+        own_registers,
         kernel_id,
         &threads,
+        &os::thread_registers(&others),
         state::mode() == memleak_format::MODE_PRELOAD,
     )
 }
@@ -128,12 +194,13 @@ pub(crate) fn write_on_request(path: &Path) -> Result<(), Error> {
         return Err(Error::reentrant());
     };
     sampler::take_pending_peak(sampler::interval_ms() != 0);
-    write_to(path, "request")
+    write_snapshot(path, &take_snapshot("request"))
 }
 
-/// Gathers and writes. Must run with the guard held.
-fn write_to(path: &Path, reason: &'static str) -> Result<(), Error> {
-    write_snapshot(path, &take_snapshot(reason))
+/// Writes a snapshot to `path` (on the snapshot signal). Must run with the guard held.
+pub(crate) fn write_snapshot_now(path: &Path) -> Result<(), Error> {
+    sampler::take_pending_peak(sampler::interval_ms() != 0);
+    write_snapshot(path, &take_snapshot(SNAPSHOT))
 }
 
 /// Writes atomically. Must run with the guard held.
@@ -160,7 +227,7 @@ pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
     let sites = site::all_sites();
     let stats = stats::collect(&sites);
     let elapsed_ns = state::elapsed_ns();
-    let exit = (reason == EXIT).then(|| Sample {
+    let exit = (reason == EXIT || reason == SIGNAL).then(|| Sample {
         t_ns: elapsed_ns,
         kind: SampleKind::Exit,
         live_bytes: stats.live_bytes,

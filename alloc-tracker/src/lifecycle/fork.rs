@@ -56,6 +56,8 @@ extern "C" fn after_fork_in_parent() {
 extern "C" fn after_fork_in_child() {
     IN_CHILD.store(true, Relaxed);
     state::stop();
+    #[cfg(unix)]
+    crate::lifecycle::signals::uninstall_in_child();
     // Unlocking could reach parking_lot's queue of threads parked in the parent, which
     // do not exist here: the locks stay taken, and nothing here takes them again.
     if let Some(mut held) = HELD.try_lock() {

@@ -42,16 +42,22 @@ pub(crate) struct Roots {
     pub(crate) complete: bool,
 }
 
+/// Bytes below a stack pointer that a leaf function may use without moving it (the
+/// x86-64 System V red zone; aarch64 has none, and the extra words cost nothing).
+const RED_ZONE: usize = 128;
+
 /// Collects the roots: the writable data and TLS of loaded modules, the exiting
-/// thread's stack above `stack_pointer` and its registers, and the whole stack mapping of
-/// every other thread the tracker has seen that still runs. libc's and the loader's data
-/// are roots only with `allocator_data` (under the interposer, where their own blocks
-/// are tracked too).
+/// thread's stack above `stack_pointer` and its registers, and every other thread the
+/// tracker has seen that still runs: from its stack pointer up, with its registers, when
+/// it answered the register capture (`captured`), else its whole stack mapping. libc's
+/// and the loader's data are roots only with `allocator_data` (under the interposer,
+/// where their own blocks are tracked too).
 pub(crate) fn find_roots(
     stack_pointer: usize,
     registers: &[usize],
     current_kernel_id: u32,
     threads: &[ThreadInfo],
+    captured: &[os::CapturedThread],
     allocator_data: bool,
 ) -> Roots {
     let readable = os::readable_mappings();
@@ -81,20 +87,32 @@ pub(crate) fn find_roots(
             }
             continue;
         }
-        // The thread runs on: we cannot know its stack pointer, so the whole mapping is
-        // scanned (with glibc it also holds the thread's static TLS).
-        match memory::mapping_containing(thread.stack_top.wrapping_sub(1), &readable) {
-            Some(mapping) if thread.stack_top != 0 => {
-                wanted.push(mapping);
-                scanned_threads += 1;
+        // The thread runs on. The mapping also holds its static TLS, with glibc.
+        let Some(mut mapping) =
+            memory::mapping_containing(thread.stack_top.wrapping_sub(1), &readable)
+                .filter(|_| thread.stack_top != 0)
+        else {
+            complete = false;
+            continue;
+        };
+        let answered = captured.iter().find(|c| c.kernel_id == thread.kernel_id);
+        if let Some(answered) = answered {
+            let from = answered.stack_pointer.saturating_sub(RED_ZONE);
+            if (mapping.start..mapping.end).contains(&from) {
+                mapping.start = from;
             }
-            _ => complete = false,
         }
+        wanted.push(mapping);
+        scanned_threads += 1;
+    }
+    let mut words = registers.to_vec();
+    for answered in captured {
+        words.extend_from_slice(&answered.words);
     }
     Roots {
         ranges: memory::clip_to_readable(&wanted, &readable),
         exact_ranges: memory::clip_to_readable(&exact, &readable),
-        words: registers.to_vec(),
+        words,
         threads: scanned_threads,
         complete,
     }

@@ -1,5 +1,6 @@
-//! Who fills the timeline: a sampler thread every `MEMLEAK_INTERVAL_MS`, allocating
-//! threads when the tracked heap reaches a new high, and the exit path.
+//! Who fills the timeline: a sampler thread every `MEMLEAK_INTERVAL_MS` and at each step
+//! of heap activity (`hot::volume`), allocating threads when the tracked heap reaches a
+//! new high, and the exit path.
 //!
 //! The sampler thread is started once, when tracking starts with `MEMLEAK_OUT` set
 //! (often inside the first allocation of the process, so it is a bare detached
@@ -17,13 +18,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use crate::hot::guard::{self, Entry};
-use crate::hot::{peak, site, state, stats};
+use crate::hot::{peak, site, state, stats, volume};
 use crate::lifecycle::fork;
 use crate::lifecycle::timeline::{self, Checkpoint, Sample, SampleKind};
 use crate::{config, os};
 
 static STARTED: AtomicBool = AtomicBool::new(false);
 static STOPPING: AtomicBool = AtomicBool::new(false);
+static THREAD: os::DetachedThread = os::DetachedThread {
+    name: c"memleak-sampler",
+    entry: run,
+};
 /// The running sampler's interval; 0 while none runs.
 static INTERVAL_MS: AtomicU64 = AtomicU64::new(0);
 
@@ -39,7 +44,7 @@ pub(crate) fn start() {
         return;
     }
     INTERVAL_MS.store(interval, Relaxed);
-    if !os::spawn_detached(run) {
+    if !os::spawn_detached(&THREAD) {
         INTERVAL_MS.store(0, Relaxed);
     }
 }
@@ -65,17 +70,28 @@ fn run() {
     let interval = Duration::from_millis(interval_ms().max(1));
     let mut scratch: Vec<(u32, u64)> = Vec::new();
     let mut due = Instant::now() + interval;
+    // No wait first: what was noted before this thread could be woken is taken now.
+    let mut wait = Duration::ZERO;
     loop {
-        // Woken early for a peak sample, or by a spurious wake-up: only a due tick ticks.
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+        // Woken early for a peak sample or a checkpoint, or by a spurious wake-up: only a
+        // due tick ticks.
+        if !wait.is_zero() {
             std::thread::park_timeout(wait);
         }
+        wait = interval;
         if STOPPING.load(Relaxed) || fork::in_child() {
             return;
         }
         take_pending_peak(true);
+        if volume::take_pending() {
+            take_activity_checkpoint(&mut scratch);
+        }
         let now = Instant::now();
-        if now < due {
+        if let Some(left) = due
+            .checked_duration_since(now)
+            .filter(|left| !left.is_zero())
+        {
+            wait = left;
             continue;
         }
         due += interval;
@@ -124,19 +140,8 @@ fn tick(scratch: &mut Vec<(u32, u64)>) {
     // own buffers grow it.
     let footprint = os::sample_footprint_while_running();
     let overhead_bytes = stats::overhead_live_bytes();
-    let t_ns = state::elapsed_ns();
-    let sites = site::all_sites();
-    scratch.clear();
-    let (mut live_bytes, mut live_blocks) = (0u64, 0u64);
-    for site in &sites {
-        let counts = site.counts();
-        live_bytes += counts.live_bytes;
-        live_blocks += counts.live_blocks;
-        if wanted.checkpoint && counts.live_bytes > 0 && scratch.try_reserve(1).is_ok() {
-            scratch.push((site.id(), counts.live_bytes));
-        }
-    }
-    drop(sites);
+    let t_ns = state::elapsed_precise_ns();
+    let (live_bytes, live_blocks) = live_by_site(scratch, wanted.checkpoint);
     let checkpoint = if wanted.checkpoint {
         timeline::largest_sites(scratch).map(|sites| Checkpoint { t_ns, sites })
     } else {
@@ -151,4 +156,33 @@ fn tick(scratch: &mut Vec<(u32, u64)>) {
         footprint,
     });
     timeline::record_interval(sample, checkpoint);
+}
+
+/// The heap's live bytes and blocks now; with `by_site`, each site's live bytes in
+/// `scratch` too, as `(site id, live bytes)`.
+fn live_by_site(scratch: &mut Vec<(u32, u64)>, by_site: bool) -> (u64, u64) {
+    let sites = site::all_sites();
+    scratch.clear();
+    let (mut live_bytes, mut live_blocks) = (0u64, 0u64);
+    for site in &sites {
+        let counts = site.counts();
+        live_bytes += counts.live_bytes;
+        live_blocks += counts.live_blocks;
+        if by_site && counts.live_bytes > 0 && scratch.try_reserve(1).is_ok() {
+            scratch.push((site.id(), counts.live_bytes));
+        }
+    }
+    (live_bytes, live_blocks)
+}
+
+/// A checkpoint for heap activity (`hot::volume`), then the next one scheduled.
+fn take_activity_checkpoint(scratch: &mut Vec<(u32, u64)>) {
+    if state::is_tracking() {
+        let t_ns = state::elapsed_precise_ns();
+        live_by_site(scratch, true);
+        if let Some(sites) = timeline::largest_sites(scratch) {
+            timeline::record_activity(Checkpoint { t_ns, sites });
+        }
+    }
+    volume::schedule_next(timeline::activity_step());
 }

@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use crate::config;
 use crate::hot::state;
+#[cfg(unix)]
+use crate::lifecycle::signals;
 use crate::lifecycle::{exit, fork, sampler};
 use crate::os;
 
@@ -57,9 +59,12 @@ pub(crate) fn start_preloaded(own_code: Range<usize>, frame_pointer_code: Range<
     false
 }
 
-/// The exit hook, and the sampler thread that feeds the profile's timeline.
+/// The exit hook, the sampler thread that feeds the profile's timeline, and the
+/// handlers that write the profile when a signal ends the process.
 fn install_exit_hook() {
     if exit::install_exit_hook() {
         sampler::start();
+        #[cfg(unix)]
+        signals::start();
     }
 }

@@ -2,7 +2,7 @@
 //! footprint over the run, and checkpoints of each site's live bytes (for growth).
 //!
 //! Kept bounded for a run of hours: at most [`CAPACITY`] interval samples and as many
-//! checkpoints. When a store is full, every other entry is dropped and from then on only
+//! checkpoints of each kind (by interval, by heap activity). When a store is full, every other entry is dropped and from then on only
 //! every second tick (then fourth, ...) is kept: the resolution halves, the span stays
 //! the whole run. The peak sample is a single slot, replaced as the heap grows; the exit
 //! sample is added when the exit profile is written.
@@ -89,7 +89,6 @@ impl<T> Decimated<T> {
     }
 
     /// Ticks between two kept entries.
-    #[cfg(test)]
     pub(crate) fn stride(&self) -> u64 {
         self.stride
     }
@@ -102,12 +101,15 @@ struct Store {
     ticks: u64,
     samples: Decimated<Sample>,
     checkpoints: Decimated<Checkpoint>,
+    /// Checkpoints by heap activity, one per step (see [`activity_step`]).
+    activity: Decimated<Checkpoint>,
 }
 
 static STORE: Mutex<Store> = Mutex::new(Store {
     ticks: 0,
     samples: Decimated::new(),
     checkpoints: Decimated::new(),
+    activity: Decimated::new(),
 });
 
 /// The latest peak sample.
@@ -141,6 +143,18 @@ pub(crate) fn record_interval(sample: Option<Sample>, checkpoint: Option<Checkpo
     if let Some(checkpoint) = checkpoint {
         store.checkpoints.push(checkpoint);
     }
+}
+
+/// Stores a checkpoint taken for heap activity.
+pub(crate) fn record_activity(checkpoint: Checkpoint) {
+    STORE.lock().activity.push(checkpoint);
+}
+
+/// The heap activity between two activity checkpoints now: the first step, doubled each
+/// time their store halved its resolution.
+pub(crate) fn activity_step() -> u64 {
+    let stride = STORE.lock().activity.stride();
+    crate::hot::volume::FIRST_STEP.saturating_mul(stride)
 }
 
 /// Keeps `sample` as the peak sample unless one with more live bytes is there. Never
@@ -179,8 +193,12 @@ pub(crate) fn snapshot(interval_ms: u64, exit: Option<Sample>) -> Option<Timelin
     let mut samples = Vec::new();
     samples.try_reserve_exact(intervals.len() + 2).ok()?;
     samples.extend_from_slice(intervals);
-    let checkpoints = copy_checkpoints(store.checkpoints.items())?;
+    let mut checkpoints = copy_checkpoints(store.checkpoints.items())?;
+    let activity = copy_checkpoints(store.activity.items())?;
     drop(store);
+    checkpoints.try_reserve_exact(activity.len()).ok()?;
+    checkpoints.extend(activity);
+    checkpoints.sort_by_key(|checkpoint| checkpoint.t_ns);
     if let Some(peak) = peak {
         let at = samples.partition_point(|s| s.t_ns <= peak.t_ns);
         samples.insert(at, peak);

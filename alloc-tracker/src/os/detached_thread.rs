@@ -1,4 +1,5 @@
-//! A detached background thread for the tracker's own work (the timeline sampler),
+//! A detached background thread for the tracker's own work (the timeline sampler, the
+//! signal writer),
 //! made with `pthread_create` directly rather than `std::thread::spawn`.
 //!
 //! It may be started inside the first allocation of the process, possibly before
@@ -12,18 +13,22 @@
 //! it: a program that blocks a signal in all its threads to `sigwait` for it keeps
 //! working.
 
-/// The thread's name, as `ps -T` and debuggers show it (at most 15 bytes on Linux).
-#[cfg(unix)]
-const NAME: &std::ffi::CStr = c"memleak-sampler";
+/// A thread to start: its name, as `ps -T` and debuggers show it (at most 15 bytes on
+/// Linux), and its body.
+#[derive(Debug)]
+pub(crate) struct DetachedThread {
+    pub(crate) name: &'static std::ffi::CStr,
+    pub(crate) entry: fn(),
+}
 
 /// Its stack: the sampler's frames are shallow; only touched pages become resident.
 #[cfg(unix)]
 const STACK_BYTES: usize = 1024 * 1024;
 
-/// Runs `entry` on a new detached thread. Returns whether the thread was created.
-/// A panic in `entry` ends the thread, not the process.
+/// Runs `thread` on a new detached thread. Returns whether the thread was created.
+/// A panic in its body ends the thread, not the process.
 #[cfg(unix)]
-pub(crate) fn spawn_detached(entry: fn()) -> bool {
+pub(crate) fn spawn_detached(thread: &'static DetachedThread) -> bool {
     // SAFETY: all-zero bytes are a valid (if unusable) pthread_attr_t; it is only used
     // after pthread_attr_init succeeded.
     let mut attr: libc::pthread_attr_t = unsafe { std::mem::zeroed() };
@@ -46,15 +51,15 @@ pub(crate) fn spawn_detached(entry: fn()) -> bool {
     let masked =
         unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const all, &raw mut previous) } == 0;
     // SAFETY: all-zero bytes are a valid pthread_t, overwritten by pthread_create.
-    let mut thread: libc::pthread_t = unsafe { std::mem::zeroed() };
+    let mut handle: libc::pthread_t = unsafe { std::mem::zeroed() };
     // SAFETY: `attr` is initialised; `trampoline` has the start routine's signature and
-    // turns its argument back into the `fn()` passed here, which lives forever.
+    // turns its argument back into the `&'static DetachedThread` passed here.
     let created = unsafe {
         libc::pthread_create(
-            &raw mut thread,
+            &raw mut handle,
             &raw const attr,
             trampoline,
-            entry as usize as *mut libc::c_void,
+            std::ptr::from_ref(thread).cast_mut().cast(),
         )
     } == 0;
     if masked {
@@ -70,33 +75,32 @@ pub(crate) fn spawn_detached(entry: fn()) -> bool {
 
 #[cfg(unix)]
 extern "C" fn trampoline(argument: *mut libc::c_void) -> *mut libc::c_void {
-    set_name();
-    // SAFETY: `argument` is the `fn()` that `spawn_detached` cast to a pointer; a
-    // function pointer and a data pointer have the same size on every Unix we build for.
-    let entry = unsafe { std::mem::transmute::<*mut libc::c_void, fn()>(argument) };
+    // SAFETY: `argument` is the `&'static DetachedThread` that `spawn_detached` passed.
+    let thread = unsafe { &*argument.cast_const().cast::<DetachedThread>() };
+    set_name(thread.name);
     // Unwinding out of an `extern "C"` function would abort the whole process.
-    let _ = std::panic::catch_unwind(entry);
+    let _ = std::panic::catch_unwind(thread.entry);
     std::ptr::null_mut()
 }
 
 #[cfg(target_os = "linux")]
-fn set_name() {
+fn set_name(name: &std::ffi::CStr) {
     // SAFETY: the name is NUL-terminated and at most 15 bytes long.
-    unsafe { libc::pthread_setname_np(libc::pthread_self(), NAME.as_ptr()) };
+    unsafe { libc::pthread_setname_np(libc::pthread_self(), name.as_ptr()) };
 }
 
 #[cfg(target_os = "macos")]
-fn set_name() {
+fn set_name(name: &std::ffi::CStr) {
     // SAFETY: the name is NUL-terminated; macOS names only the calling thread.
-    unsafe { libc::pthread_setname_np(NAME.as_ptr()) };
+    unsafe { libc::pthread_setname_np(name.as_ptr()) };
 }
 
 #[cfg(all(unix, not(any(target_os = "linux", target_os = "macos"))))]
-fn set_name() {}
+fn set_name(_name: &std::ffi::CStr) {}
 
 /// Elsewhere no thread is started: the first allocation of the process (where the
 /// sampler starts) is no place for `std::thread::spawn`.
 #[cfg(not(unix))]
-pub(crate) fn spawn_detached(_entry: fn()) -> bool {
+pub(crate) fn spawn_detached(_thread: &'static DetachedThread) -> bool {
     false
 }

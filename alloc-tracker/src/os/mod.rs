@@ -7,14 +7,17 @@ pub(crate) mod memory;
 pub(crate) mod module;
 mod unwind;
 
-pub(crate) use detached_thread::spawn_detached;
+pub(crate) use detached_thread::{DetachedThread, spawn_detached};
 pub(crate) use memory::{MemoryRange, ModuleRoots};
 
+#[cfg(unix)]
+pub(crate) mod signals;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
 pub(crate) use unix::{
-    env_bytes, env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers,
+    env_bytes, env_is_set, monotonic_ns, monotonic_precise_ns, register_exit_hook,
+    register_fork_handlers,
 };
 
 #[cfg(target_os = "linux")]
@@ -26,6 +29,10 @@ mod roots_linux;
 #[cfg(target_os = "linux")]
 pub(crate) use roots_linux::{kernel_thread_id, live_thread_ids, module_roots, readable_mappings};
 
+#[cfg(target_os = "linux")]
+mod thread_registers;
+#[cfg(target_os = "linux")]
+pub(crate) use thread_registers::{CapturedThread, thread_registers};
 #[cfg(target_os = "linux")]
 mod loaded_objects;
 #[cfg(target_os = "linux")]
@@ -54,7 +61,8 @@ pub(crate) use macos::{stack_top, thread_name};
 mod other;
 #[cfg(not(unix))]
 pub(crate) use other::{
-    env_bytes, env_is_set, monotonic_ns, register_exit_hook, register_fork_handlers,
+    env_bytes, env_is_set, monotonic_ns, monotonic_ns as monotonic_precise_ns, register_exit_hook,
+    register_fork_handlers,
 };
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) use other::{stack_top, thread_name};
@@ -82,7 +90,8 @@ pub(crate) use no_probes::{sample as sample_footprint, sample as sample_footprin
 mod no_roots;
 #[cfg(not(target_os = "linux"))]
 pub(crate) use no_roots::{
-    kernel_thread_id, live_thread_ids, module_roots, program_function_ranges, readable_mappings,
+    CapturedThread, kernel_thread_id, live_thread_ids, module_roots, program_function_ranges,
+    readable_mappings, thread_registers,
 };
 
 /// Whether this platform can find the scan's roots; elsewhere profiles carry no

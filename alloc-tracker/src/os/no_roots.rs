@@ -27,3 +27,16 @@ pub(crate) fn module_roots() -> ModuleRoots {
 pub(crate) fn program_function_ranges(_pattern: &[u8]) -> Vec<std::ops::Range<usize>> {
     Vec::new()
 }
+
+/// A thread's registers, as Linux captures them; never made here.
+#[derive(Debug)]
+pub(crate) struct CapturedThread {
+    pub(crate) kernel_id: u32,
+    pub(crate) stack_pointer: usize,
+    pub(crate) words: Vec<usize>,
+}
+
+/// Unknown: no thread's registers.
+pub(crate) fn thread_registers(_kernel_ids: &[u32]) -> Vec<CapturedThread> {
+    Vec::new()
+}

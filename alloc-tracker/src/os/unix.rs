@@ -42,12 +42,22 @@ pub(crate) fn monotonic_ns() -> u64 {
     const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC_COARSE;
     #[cfg(not(target_os = "linux"))]
     const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC;
+    clock_ns(CLOCK)
+}
+
+/// Monotonic nanoseconds, to the clock's full resolution: for the sampler thread, whose
+/// checkpoints may come a millisecond apart.
+pub(crate) fn monotonic_precise_ns() -> u64 {
+    clock_ns(libc::CLOCK_MONOTONIC)
+}
+
+fn clock_ns(clock: libc::clockid_t) -> u64 {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `now` is a valid, writable timespec; the clock id is a supported constant.
-    let rc = unsafe { libc::clock_gettime(CLOCK, &raw mut now) };
+    let rc = unsafe { libc::clock_gettime(clock, &raw mut now) };
     if rc != 0 {
         return 0;
     }

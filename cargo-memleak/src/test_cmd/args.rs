@@ -4,10 +4,11 @@
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
+use crate::fail_on::FailOn;
 use crate::tracking::ModeChoice;
 
 /// `cargo test` options whose value is the next argument (or follows `=`).
-const CARGO_VALUE: [&str; 15] = [
+const CARGO_VALUE: [&str; 16] = [
     "-F",
     "--features",
     "-j",
@@ -19,8 +20,9 @@ const CARGO_VALUE: [&str; 15] = [
     "--color",
     // memleak's suppression file, not cargo's `--config KEY=VALUE` (see `split`).
     "--config",
-    // memleak's: in-process or preloaded.
+    // memleak's: in-process or preloaded; what fails the command.
     "--mode",
+    "--fail-on",
     "-Z",
     // Rejected below, but their value must not be taken for a TESTNAME.
     "--target-dir",
@@ -58,6 +60,8 @@ pub(crate) struct Split {
     pub(crate) config: Option<PathBuf>,
     /// `--show-reachable`: list memory still reachable at exit.
     pub(crate) show_reachable: bool,
+    /// `--fail-on KINDS`: what fails the command.
+    pub(crate) fail_on: FailOn,
     /// `--mode`: how the test binaries are tracked.
     pub(crate) mode: ModeChoice,
 }
@@ -144,6 +148,16 @@ pub(crate) fn split(before: &[OsString], after: &[OsString]) -> Result<Split, Sp
             }
             "--show-reachable" => {
                 split.show_reachable = true;
+                continue;
+            }
+            "--fail-on" => {
+                let text = value.as_deref().and_then(OsStr::to_str).unwrap_or("");
+                split.fail_on = FailOn::parse(text).ok_or_else(|| {
+                    SplitError::Usage(format!(
+                        "invalid value `{text}` for `--fail-on`: expected {}",
+                        crate::fail_on::EXPECTED
+                    ))
+                })?;
                 continue;
             }
             "-q" | "--quiet" => quiet = true,

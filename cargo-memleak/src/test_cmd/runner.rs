@@ -15,8 +15,8 @@ use crate::build_messages::build_artifacts;
 use crate::cargo::{self, UserEnv};
 use crate::cli::{self, TestArgs};
 use crate::exit_code::{
-    BUILD_FAILED, Failure, LEAKS_FOUND, ResultExt as _, SETUP_ERROR, SUCCESS, TARGET_FAILED,
-    USAGE_ERROR,
+    BUILD_FAILED, Failure, GROWTH_FOUND, LEAKS_FOUND, ResultExt as _, SETUP_ERROR, SUCCESS,
+    TARGET_FAILED, USAGE_ERROR,
 };
 use crate::interposer::Interposer;
 use crate::process::{ProcessBuilder, describe_status, why_no_profile};
@@ -26,7 +26,7 @@ use crate::setup::tracker_setup;
 use crate::term::say;
 use crate::tracking::{self, Tracking};
 use crate::workspace::{self, Metadata};
-use crate::{env, settings};
+use crate::{env, interrupt, settings};
 
 use super::args::{self, Split, SplitError};
 use super::attribution::{self, Attribution, Blame, How};
@@ -56,6 +56,7 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
         split.config.as_deref(),
         Some(&meta.workspace_root),
         split.show_reachable,
+        split.fail_on,
     )?;
     let memleak_dir = meta.target_directory.join("memleak");
     let mut binaries = build(&split, &memleak_dir.join("build"))?;
@@ -93,7 +94,7 @@ fn build(split: &Split, target_dir: &Path) -> Result<Vec<TestBinary>, Failure> {
     say(format_args!("running: {cargo}"));
     let artifacts = build_artifacts(&cargo, "cargo test --no-run")
         .context("failed to build the tests")
-        .exit_code(BUILD_FAILED)?;
+        .exit_code(interrupt::unless_interrupted(BUILD_FAILED))?;
     let mut binaries = binary::pick_test_binaries(&artifacts);
     for binary in &mut binaries {
         binary.runner.clone_from(&user.runner);
@@ -110,6 +111,8 @@ fn build(split: &Split, target_dir: &Path) -> Result<Vec<TestBinary>, Failure> {
 /// How one test binary's run went.
 struct Outcome {
     name: String,
+    /// What its report alone would exit with, as `--fail-on` says.
+    code: u8,
     /// What it leaked, if anything; `None` without a profile too.
     leaked: Option<Amount>,
     /// Why it counts as failed, if it does.
@@ -170,6 +173,7 @@ fn run_binary(
         let name = name.to_owned();
         return Ok(Outcome {
             name,
+            code: SUCCESS,
             leaked: None,
             failure,
             tracked,
@@ -179,6 +183,7 @@ fn run_binary(
     let profile = report::load(&profile_path)?;
     let program_info = ProgramInfo {
         exit_code: status.code(),
+        exit_signal: crate::run::exit_signal(status),
         ..ProgramInfo::from_profile(&profile)
     };
     let report = settings::build_report(&profile, program_info);
@@ -192,6 +197,7 @@ fn run_binary(
     report::say_written(out_dir, &written);
     Ok(Outcome {
         name: name.to_owned(),
+        code: report::outcome(&report),
         leaked: report
             .has_leaks()
             .then(|| Amount::new(report.leaked_bytes(), report.leaked_blocks())),
@@ -352,7 +358,9 @@ fn rerun(
 }
 
 /// The exit code once the binaries ran: [`TARGET_FAILED`] if one failed, else
-/// [`LEAKS_FOUND`] if one leaked, else [`SETUP_ERROR`] if none uses the tracker.
+/// [`SETUP_ERROR`] if none uses the tracker, else [`LEAKS_FOUND`] if one leaked (of the
+/// kinds `--fail-on` names), else [`GROWTH_FOUND`] if one grew and `--fail-on` names
+/// growth.
 fn finish(
     ran: &[Outcome],
     binaries: &[TestBinary],
@@ -376,14 +384,16 @@ fn finish(
         let failures = failures.join("\nerror: ");
         return Err(Failure::new(TARGET_FAILED, anyhow!(failures)));
     }
-    if !leaky.is_empty() {
-        return Ok(LEAKS_FOUND);
-    }
     if ran.iter().all(|o| !o.tracked) {
         let message = setup_message(binaries, meta, cwd);
         return Err(Failure::new(SETUP_ERROR, anyhow!(message)));
     }
-    Ok(SUCCESS)
+    // Leaks first, then growth: the code of the worst binary.
+    let codes = [LEAKS_FOUND, GROWTH_FOUND];
+    let worst = codes
+        .into_iter()
+        .find(|&code| ran.iter().any(|o| o.code == code));
+    Ok(worst.unwrap_or(SUCCESS))
 }
 
 /// What to add for the tests to use the tracker, the `#[global_allocator]` going to the

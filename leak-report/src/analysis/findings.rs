@@ -17,6 +17,8 @@ pub struct ProgramInfo {
     pub args: Vec<String>,
     /// Exit code; `None` when killed by a signal or unknown.
     pub exit_code: Option<i32>,
+    /// The signal that ended the program, when one did.
+    pub exit_signal: Option<i32>,
 }
 
 impl ProgramInfo {
@@ -27,6 +29,21 @@ impl ProgramInfo {
             exe: profile.exe().to_owned(),
             args: profile.args().to_vec(),
             exit_code: None,
+            exit_signal: None,
+        }
+    }
+
+    /// How the program ended: "exit code 0", "killed by signal 15 (SIGTERM)", or "exit
+    /// code not recorded".
+    #[must_use]
+    pub fn ending(&self) -> String {
+        match (self.exit_code, self.exit_signal) {
+            (Some(code), _) => format!("exit code {code}"),
+            (None, Some(signal)) => match signal_name(signal) {
+                Some(name) => format!("killed by signal {signal} ({name})"),
+                None => format!("killed by signal {signal}"),
+            },
+            (None, None) => "exit code not recorded".to_owned(),
         }
     }
 
@@ -65,6 +82,26 @@ impl ProgramInfo {
         );
         built_here.then_some(profile)
     }
+}
+
+/// The name of a signal numbered alike on Linux and macOS.
+#[must_use]
+pub fn signal_name(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => return None,
+    })
 }
 
 /// The blocks live at exit that share one kind and trimmed stack.
@@ -178,6 +215,7 @@ mod tests {
             exe: exe.to_owned(),
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             exit_code: None,
+            exit_signal: None,
         };
         assert_eq!(info("/a/b/leaky", &[]).name(), "leaky");
         assert_eq!(info("", &["/x/y/tool", "-v"]).name(), "tool");

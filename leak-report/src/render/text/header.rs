@@ -12,10 +12,7 @@ use crate::report::model::Report;
 /// The first lines: the program, the headline numbers, notes.
 pub(crate) fn write_header(report: &Report, writer: &mut Writer<'_>) -> io::Result<()> {
     let program = report.program();
-    let exit = match program.exit_code {
-        Some(code) => format!("exit code {code}"),
-        None => "exit code not recorded".to_owned(),
-    };
+    let exit = program.ending();
     let out = &mut *writer.out;
     let style = &writer.style;
     let mode = match report.mode() {
