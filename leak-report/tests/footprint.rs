@@ -101,6 +101,9 @@ fn real_profile_layers_text_and_json() {
     let mut footprint = fixture("tracker-footprint.json")["footprint"].clone();
     footprint["phys_footprint"] = Value::Null;
     footprint["compressed"] = Value::Null;
+    footprint["malloc"]["releasable"] = Value::Null;
+    footprint["malloc"]["arenas"] = Value::Null;
+    footprint["malloc"]["free_outside_main_arena"] = Value::Null;
     assert_eq!(value["footprint"], footprint);
     assert_eq!(
         value["layers"],
@@ -108,7 +111,7 @@ fn real_profile_layers_text_and_json() {
             "at_peak": null,
             "at_exit": {"t_ns": 4_000_000, "rss": 3_678_208, "tracked_heap": 11_040,
                         "tracker_overhead": null, "malloc_overhead": 1632, "native": 29_616,
-                        "allocator_free": 92_880, "other_anonymous": 151_552,
+                        "allocator_free": 92_880, "not_resident": 0, "other_anonymous": 151_552,
                         "file_backed": 3_391_488, "swap": 0, "pressure": "normal",
                         "estimates": []},
         })

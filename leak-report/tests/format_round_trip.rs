@@ -48,15 +48,14 @@ fn footprint() -> impl Strategy<Value = Footprint> {
         of(any::<u64>()),
         of(any::<u64>()),
     );
-    let malloc = of(
-        (of(any::<u64>()), of(any::<u64>()), of(any::<u64>())).prop_map(
-            |(in_use, free, mmapped)| Malloc {
-                in_use,
-                free,
-                mmapped,
-            },
-        ),
-    );
+    let malloc = of(vec(of(any::<u64>()), 6).prop_map(|v| Malloc {
+        in_use: v[0],
+        free: v[1],
+        mmapped: v[2],
+        releasable: v[3],
+        arenas: v[4],
+        free_outside_main_arena: v[5],
+    }));
     let pressure = of((of(any::<String>()), of(stall()), of(stall()))
         .prop_map(|(level, some, full)| Pressure { level, some, full }));
     let cgroup = of((

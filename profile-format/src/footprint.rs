@@ -70,6 +70,17 @@ pub struct Malloc {
     /// Bytes in blocks given their own `mmap` (`hblkhd`).
     #[cfg_attr(feature = "serde", serde(default))]
     pub mmapped: Option<u64>,
+    /// Of `free`, the main heap's top chunk, which `malloc_trim` would give back
+    /// (`keepcost`).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub releasable: Option<u64>,
+    /// How many arenas glibc runs (`malloc_info`'s heaps); at exit only.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub arenas: Option<u64>,
+    /// Of `free`, the bytes in arenas other than the main one (threads' arenas); at
+    /// exit only.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub free_outside_main_arena: Option<u64>,
 }
 
 /// Memory pressure stall information.

@@ -84,6 +84,7 @@ fn clean_has_a_small_native_layer_no_growth_and_the_cgroup() {
 #[test]
 fn fragmentation_is_measured_and_said_in_words() {
     let (output, report) = run("fragmented");
+    assert_within_rss(&report, &output);
     let free = layer(&report, "at_exit", "allocator_free");
     let heap = layer(&report, "at_exit", "tracked_heap");
     assert!(free >= 50 * MIB, "malloc free {free}\n{output:?}");
@@ -97,6 +98,54 @@ fn fragmentation_is_measured_and_said_in_words() {
     // heap. ..."
     assert!(said.contains(" free (fragmentation): "), "{said}");
     assert!(said.contains(" live heap. "), "{said}");
+}
+
+/// The resident layers of each moment of a report.json add up to no more than its RSS.
+fn assert_within_rss(report: &Value, output: &Output) {
+    const PARTS: [&str; 7] = [
+        "tracked_heap",
+        "tracker_overhead",
+        "malloc_overhead",
+        "native",
+        "allocator_free",
+        "other_anonymous",
+        "file_backed",
+    ];
+    for moment in ["at_peak", "at_exit"] {
+        let layers = &report["layers"][moment];
+        let Some(rss) = layers["rss"].as_u64() else {
+            continue;
+        };
+        let sum: u64 = PARTS.iter().filter_map(|part| layers[part].as_u64()).sum();
+        assert!(
+            sum <= rss,
+            "{moment}: {sum} > RSS {rss}: {layers:#}\n{output:?}"
+        );
+    }
+}
+
+/// Four threads free nine in ten of their buffers: glibc's per-thread arenas keep that
+/// space, and the words say arenas, not fragmentation. malloc counts more than is
+/// resident (an arena's heap is mapped ahead of use); that part is shown apart.
+#[test]
+fn per_thread_arenas_are_named_and_the_layers_stay_within_rss() {
+    let (output, report) = run("arenas");
+    assert_within_rss(&report, &output);
+    let free = layer(&report, "at_exit", "allocator_free");
+    assert!(
+        free >= 8 * MIB,
+        "4 x 360 x 32 KiB freed: {free}\n{output:?}"
+    );
+    let text = report_txt("arenas");
+    let said = text
+        .lines()
+        .find(|line| line.starts_with("malloc holds "))
+        .unwrap_or_else(|| panic!("the free space is not said in\n{text}"));
+    assert!(
+        said.contains(" arenas of threads (glibc gives threads arenas"),
+        "{said}"
+    );
+    assert!(!said.contains("fragmentation"), "{said}");
 }
 
 #[test]

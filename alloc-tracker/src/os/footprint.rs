@@ -55,6 +55,21 @@ pub(crate) struct MallocInfo {
     /// Bytes in blocks served by their own `mmap` (`hblkhd`; 0 on macOS, whose zones
     /// count large blocks in `in_use`).
     pub(crate) mmapped: u64,
+    /// Of `free`, the main heap's top chunk, which `malloc_trim` would give back
+    /// (`keepcost`); unknown on macOS.
+    pub(crate) releasable: Option<u64>,
+    /// How many arenas glibc runs (threads get arenas of their own, up to 8 per core),
+    /// and how much of `free` lies in arenas other than the main one: read at exit
+    /// only, unknown elsewhere.
+    pub(crate) arenas: Option<MallocArenas>,
+}
+
+/// glibc's arenas, from `malloc_info`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct MallocArenas {
+    pub(crate) count: u64,
+    /// Free bytes (fast bins and the rest, top chunks included) outside the main arena.
+    pub(crate) free_outside_main: u64,
 }
 
 /// How hard the system is working to find memory.

@@ -139,6 +139,8 @@ fn malloc_info() -> Option<MallocInfo> {
         in_use: bytes(stats.size_in_use),
         free: bytes(stats.size_allocated.saturating_sub(stats.size_in_use)),
         mmapped: 0,
+        releasable: None,
+        arenas: None,
     })
 }
 

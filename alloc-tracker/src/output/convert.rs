@@ -31,6 +31,9 @@ fn malloc(m: MallocInfo) -> format::Malloc {
         in_use: Some(m.in_use),
         free: Some(m.free),
         mmapped: Some(m.mmapped),
+        releasable: m.releasable,
+        arenas: m.arenas.map(|arenas| arenas.count),
+        free_outside_main_arena: m.arenas.map(|arenas| arenas.free_outside_main),
     }
 }
 
@@ -141,6 +144,8 @@ mod tests {
                 in_use: 1,
                 free: 2,
                 mmapped: 3,
+                releasable: Some(4),
+                arenas: None,
             }),
             pressure: Some(Pressure {
                 level: PressureLevel::Warning,
@@ -161,7 +166,11 @@ mod tests {
         });
         assert_eq!(converted.source.as_deref(), Some("statm"));
         assert_eq!((converted.rss, converted.swap), (Some(4096), None));
-        assert_eq!(converted.malloc.unwrap().mmapped, Some(3));
+        let malloc = converted.malloc.unwrap();
+        assert_eq!(
+            (malloc.mmapped, malloc.releasable, malloc.arenas),
+            (Some(3), Some(4), None)
+        );
         let pressure = converted.pressure.unwrap();
         assert_eq!(pressure.level.as_deref(), Some("warning"));
         assert_eq!(pressure.some.unwrap().avg10, Some(12.5));

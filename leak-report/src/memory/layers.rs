@@ -13,7 +13,9 @@ use crate::profile::timeline::{Sample, SampleKind};
 ///
 /// `None` where an input was unknown. With nothing clamped at zero, the parts add up to
 /// the resident set: `rss = tracked_heap + tracker_overhead + malloc_overhead + native +
-/// allocator_free + other_anonymous + file_backed`.
+/// allocator_free + other_anonymous + file_backed`. They never exceed it: what malloc
+/// and the tracker count beyond the resident anonymous memory is
+/// [`not_resident`](Self::not_resident), apart.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Layers {
@@ -21,8 +23,11 @@ pub struct Layers {
     pub t_ns: u64,
     /// OS layer: the resident set.
     pub rss: Option<u64>,
-    /// Tracker layer: bytes live in blocks the tracker saw, as requested.
+    /// Tracker layer: bytes live in blocks the tracker saw, as requested, the resident
+    /// part (see [`heap_not_resident`](Self::heap_not_resident)).
     pub tracked_heap: u64,
+    /// The tracker's live bytes at that moment, resident or not.
+    pub live_bytes: u64,
     /// Tracker layer: bytes the tracker itself held from the allocator.
     pub tracker_overhead: Option<u64>,
     /// Allocator layer: what malloc spent on the tracked blocks beyond their size (chunk
@@ -35,8 +40,23 @@ pub struct Layers {
     /// tracker's overhead unknown, it includes that.
     pub native: Option<u64>,
     /// Allocator layer: bytes malloc keeps but has not handed out (free space between
-    /// live blocks: fragmentation).
+    /// live blocks, the top of its heaps), the resident part: an estimate when
+    /// [`not_resident`](Self::not_resident) is not 0.
     pub allocator_free: Option<u64>,
+    /// What malloc and the tracker count beyond the resident anonymous memory (not part
+    /// of the resident set; see `fit_to_resident`). `None` without the anonymous figure.
+    pub not_resident: Option<u64>,
+    /// Whether part of the tracked heap was not resident, so `tracked_heap` is less than
+    /// the bytes live then.
+    pub heap_not_resident: bool,
+    /// How many arenas malloc runs (glibc, at exit).
+    pub arenas: Option<u64>,
+    /// Of malloc's free space, the bytes in arenas other than the main one (glibc, at
+    /// exit).
+    pub free_outside_main_arena: Option<u64>,
+    /// Of malloc's free space, the main heap's top chunk, which `malloc_trim` would
+    /// give back.
+    pub releasable: Option<u64>,
     /// OS layer minus allocator layer: resident anonymous memory malloc does not account
     /// for, `anonymous - (in use + free + mmapped)`, at least 0: thread stacks, direct
     /// `mmap`.
@@ -65,6 +85,22 @@ pub struct MemoryLayers {
     /// When the profile was written, from its footprint (or its `exit` sample's); `None`
     /// without either (an older profile).
     pub at_exit: Option<Layers>,
+}
+
+/// The moment the layers call the peak: the sample before exit that saw the most tracked
+/// live bytes, the `peak` sample among equals, else the earliest. The `peak` sample
+/// alone would not do: it is noted each time the heap grows by a sixteenth, so an
+/// interval sample taken between two such steps can see more.
+pub(crate) fn peak_sample(samples: &[Sample]) -> Option<&Sample> {
+    samples
+        .iter()
+        .filter(|sample| sample.kind != SampleKind::Exit)
+        .max_by(|a, b| {
+            a.live_bytes
+                .cmp(&b.live_bytes)
+                .then_with(|| (a.kind == SampleKind::Peak).cmp(&(b.kind == SampleKind::Peak)))
+                .then_with(|| b.t_ns.cmp(&a.t_ns))
+        })
 }
 
 /// malloc's per-block overhead of the blocks live at exit, and how many blocks that is:
@@ -112,16 +148,22 @@ impl Layers {
         let seen = heap
             .saturating_add(tracked.overhead.unwrap_or(0))
             .saturating_add(tracked.malloc_overhead);
-        Self {
+        let anonymous = footprint.and_then(|f| f.anonymous);
+        let mut layers = Self {
             t_ns: tracked.t_ns,
             rss: footprint.and_then(|f| f.rss),
             tracked_heap: heap,
+            live_bytes: heap,
             tracker_overhead: tracked.overhead,
             malloc_overhead: handed_out.map(|_| tracked.malloc_overhead),
             native: handed_out.map(|handed_out| handed_out.saturating_sub(seen)),
             allocator_free: free,
-            other_anonymous: footprint
-                .and_then(|f| f.anonymous)
+            not_resident: None,
+            heap_not_resident: false,
+            arenas: malloc.and_then(|m| m.arenas),
+            free_outside_main_arena: malloc.and_then(|m| m.free_outside_main_arena),
+            releasable: malloc.and_then(|m| m.releasable),
+            other_anonymous: anonymous
                 .zip(malloc_total)
                 .map(|(anonymous, malloc)| anonymous.saturating_sub(malloc)),
             file_backed: footprint.and_then(|f| f.file_backed),
@@ -131,7 +173,54 @@ impl Layers {
                 .and_then(|p| p.level.clone()),
             estimated: tracked.estimated,
             os_source: footprint.and_then(|f| f.source.clone()),
+        };
+        if let Some(anonymous) = anonymous {
+            layers.fit_to_resident(anonymous);
         }
+        layers
+    }
+
+    /// Keeps the anonymous parts within the resident anonymous memory. malloc counts
+    /// the space it mapped, resident or not, and the tracker the bytes asked for,
+    /// written or not: what exceeds `anonymous` is not resident. It is taken from
+    /// malloc's free space first (an arena's heap is mapped ahead of use, and pages of
+    /// free chunks may never have been touched), then from native memory, then from the
+    /// tracked heap (a zeroed block from `calloc` is not resident until written), and
+    /// is [`not_resident`](Self::not_resident). Other anonymous memory, a remainder, goes
+    /// first.
+    fn fit_to_resident(&mut self, anonymous: u64) {
+        let resident: u64 = [
+            Some(self.tracked_heap),
+            self.tracker_overhead,
+            self.malloc_overhead,
+            self.native,
+            self.allocator_free,
+            self.other_anonymous,
+        ]
+        .into_iter()
+        .flatten()
+        .fold(0, u64::saturating_add);
+        let mut left = resident.saturating_sub(anonymous);
+        // A remainder that counts a second time what malloc's counters missed (the
+        // tracked heap of an allocator that is not malloc): no memory is lost by it.
+        if let Some(other) = &mut self.other_anonymous {
+            let taken = left.min(*other);
+            *other -= taken;
+            left -= taken;
+        }
+        let excess = left;
+        for part in [&mut self.allocator_free, &mut self.native]
+            .into_iter()
+            .flatten()
+        {
+            let taken = left.min(*part);
+            *part -= taken;
+            left -= taken;
+        }
+        let taken = left.min(self.tracked_heap);
+        self.tracked_heap -= taken;
+        self.heap_not_resident = taken > 0;
+        self.not_resident = Some(excess - (left - taken));
     }
 
     /// The layers of a timeline sample, malloc's per-block overhead estimated from the
@@ -220,16 +309,7 @@ impl MemoryLayers {
             };
             Layers::derive(Some(footprint), &tracked)
         });
-        // Without a `peak` sample (a run whose heap peaked at exit), the sample before
-        // exit that saw the most live bytes, the earliest of equals.
-        let peak = timeline.and_then(|timeline| {
-            timeline.peak().or_else(|| {
-                let samples = timeline.samples.iter().rev();
-                samples
-                    .filter(|sample| sample.kind != SampleKind::Exit)
-                    .max_by_key(|sample| sample.live_bytes)
-            })
-        });
+        let peak = timeline.and_then(|timeline| peak_sample(&timeline.samples));
         Self {
             at_peak: peak.map(|peak| Layers::of_sample(peak, at_exit)),
             at_exit: exit,
@@ -293,10 +373,16 @@ mod tests {
                 t_ns: 1_234_567,
                 rss: Some(3_678_208),
                 tracked_heap: 11_568,
+                live_bytes: 11_568,
                 tracker_overhead: Some(20_000),
                 malloc_overhead: Some(overhead),
                 native: Some(42_288 - 11_568 - 20_000 - overhead),
                 allocator_free: Some(92_880),
+                not_resident: Some(0),
+                heap_not_resident: false,
+                arenas: None,
+                free_outside_main_arena: None,
+                releasable: None,
                 other_anonymous: Some(286_720 - 42_288 - 92_880),
                 file_backed: Some(3_391_488),
                 swap: Some(0),
@@ -368,6 +454,20 @@ mod tests {
         let exit = memory(Some(5), Some(footprint), None).at_exit.unwrap();
         assert_eq!(exit.native, Some(0));
         assert_eq!(exit.other_anonymous, Some(0));
+        // 11,568 heap + 5 overhead + 1,648 per-block + 50,000 free where 40,000 are
+        // resident: the difference comes out of malloc's free space.
+        assert_eq!(exit.not_resident, Some(23_221));
+        assert_eq!(exit.allocator_free, Some(26_779));
+        assert!(!exit.heap_not_resident);
+        // Past the free space and native memory, out of the tracked heap.
+        let mut footprint = full();
+        footprint["malloc"] = json!({"in_use": 100, "free": 1_000, "mmapped": 0});
+        footprint["anonymous"] = json!(8_000);
+        let exit = memory(Some(5), Some(footprint), None).at_exit.unwrap();
+        assert_eq!((exit.allocator_free, exit.native), (Some(0), Some(0)));
+        assert_eq!(exit.tracked_heap, 8_000 - 5 - 1_648);
+        assert_eq!(exit.not_resident, Some(11_568 + 5 + 1_648 + 1_000 - 8_000));
+        assert!(exit.heap_not_resident);
         let mut footprint = full();
         footprint["malloc"] = json!({"in_use": u64::MAX, "free": u64::MAX, "mmapped": u64::MAX});
         footprint["anonymous"] = json!(u64::MAX);

@@ -26,12 +26,19 @@ pub(crate) fn write_footprint(out: &mut dyn Write, f: &Footprint) -> io::Result<
             in_use,
             free,
             mmapped,
+            releasable,
+            arenas,
+            free_outside_main_arena,
         }) => write!(
             out,
-            "{{\"in_use\":{},\"free\":{},\"mmapped\":{}}}",
+            "{{\"in_use\":{},\"free\":{},\"mmapped\":{},\"releasable\":{},\"arenas\":{},\
+             \"free_outside_main_arena\":{}}}",
             Num(*in_use),
             Num(*free),
-            Num(*mmapped)
+            Num(*mmapped),
+            Num(*releasable),
+            Num(*arenas),
+            Num(*free_outside_main_arena)
         )?,
         None => out.write_all(b"null")?,
     }

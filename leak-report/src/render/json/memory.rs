@@ -25,6 +25,7 @@ struct WireLayers<'a> {
     malloc_overhead: Option<u64>,
     native: Option<u64>,
     allocator_free: Option<u64>,
+    not_resident: Option<u64>,
     other_anonymous: Option<u64>,
     file_backed: Option<u64>,
     swap: Option<u64>,
@@ -52,6 +53,15 @@ impl<'a> From<&'a Layers> for WireLayers<'a> {
                 estimates.push("native");
             }
         }
+        if layers.heap_not_resident {
+            estimates.push("tracked_heap");
+        }
+        if layers.not_resident.is_some_and(|bytes| bytes > 0) {
+            estimates.push("allocator_free");
+            if !estimates.contains(&"native") && layers.native.is_some() {
+                estimates.push("native");
+            }
+        }
         Self {
             t_ns: layers.t_ns,
             rss: layers.rss,
@@ -60,6 +70,7 @@ impl<'a> From<&'a Layers> for WireLayers<'a> {
             malloc_overhead: layers.malloc_overhead,
             native: layers.native,
             allocator_free: layers.allocator_free,
+            not_resident: layers.not_resident,
             other_anonymous: layers.other_anonymous,
             file_backed: layers.file_backed,
             swap: layers.swap,

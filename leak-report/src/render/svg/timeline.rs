@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use crate::error::Error;
-use crate::memory::layers::Layers;
+use crate::memory::layers::{Layers, peak_sample};
 use crate::profile::timeline::SampleKind;
 use crate::render::format::seconds;
 use crate::report::model::Report;
@@ -173,11 +173,12 @@ fn chart(report: &Report) -> String {
         (TOP + BOTTOM) / 2.0,
     );
 
-    // Peak and exit markers.
+    // Peak and exit markers: the peak where the layers take it, the highest sample.
+    let peak = peak_sample(samples);
     for sample in samples {
         let label = match sample.kind {
-            SampleKind::Peak => "peak",
             SampleKind::Exit => "exit",
+            _ if peak.is_some_and(|peak| std::ptr::eq(peak, sample)) => "peak",
             _ => continue,
         };
         let at = x(sample.t_ns);

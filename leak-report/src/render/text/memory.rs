@@ -78,7 +78,10 @@ pub(crate) fn write_memory(report: &Report, writer: &mut Writer<'_>) -> io::Resu
     {
         let value = |l: &Layers| {
             let (_, value) = l.parts()[index];
-            let estimate = l.estimated && matches!(part, Part::MallocOverhead | Part::Native);
+            let fitted = l.not_resident.is_some_and(|bytes| bytes > 0);
+            let estimate = (l.estimated && matches!(part, Part::MallocOverhead | Part::Native))
+                || (fitted && matches!(part, Part::AllocatorFree | Part::Native))
+                || (part == Part::TrackedHeap && l.heap_not_resident);
             bytes(value, estimate)
         };
         add(
@@ -92,17 +95,31 @@ pub(crate) fn write_memory(report: &Report, writer: &mut Writer<'_>) -> io::Resu
         &|l| bytes(l.swap, false),
         sources.os.clone(),
     );
+    if columns
+        .iter()
+        .any(|(_, l)| l.not_resident.is_some_and(|bytes| bytes > 0))
+    {
+        add(
+            "counted, not resident",
+            &|l| bytes(l.not_resident, false),
+            "malloc's and the tracker's counts beyond the resident anonymous memory".to_owned(),
+        );
+    }
     add(
         "memory pressure",
         &|l| l.pressure.clone().unwrap_or_else(|| "unknown".to_owned()),
         sources.pressure.clone(),
     );
     write_table(out, &rows)?;
-    let mut lines = layers
-        .at_exit
+    let mut lines: Vec<String> = layers
+        .at_peak
         .as_ref()
-        .map(|exit| notes(exit, sources.preload, style))
-        .unwrap_or_default();
+        .and_then(|peak| peak_note(peak, report.summary().peak_live.bytes, style))
+        .into_iter()
+        .collect();
+    if let Some(exit) = &layers.at_exit {
+        lines.extend(notes(exit, sources.preload, style));
+    }
     if let Some(footprint) = report.footprint() {
         let context = context_parts(footprint, style);
         if !context.is_empty() {
@@ -241,21 +258,17 @@ fn notes(exit: &Layers, preload: bool, style: &Style) -> Vec<String> {
         && free >= FRAGMENTED_BYTES
         && free.saturating_mul(FRAGMENTED_DIVISOR) >= live
     {
-        // free / live: above 1.1, about 1, above 0.5.
-        let (free10, live10) = (u128::from(free) * 10, u128::from(live));
-        let comparison = if free10 > live10 * 11 {
-            "more than the"
-        } else if free10 >= live10 * 9 {
-            "about as much as the"
-        } else {
-            "more than half the"
-        };
+        notes.push(free_space_note(exit, free, live, style));
+    }
+    if let Some(beyond) = exit.not_resident
+        && beyond >= FRAGMENTED_BYTES
+    {
         notes.push(format!(
-            "malloc holds {} free (fragmentation): {comparison} {} live heap. Freed blocks \
-             sit between live ones, so malloc cannot give the pages back to the OS; it \
-             reuses them only for blocks of similar sizes.",
-            style.size(free),
-            style.size(live),
+            "{} counted by malloc or the tracker is not resident: space mapped but never \
+             touched (a thread arena's heap is mapped ahead of use; a block from `calloc` \
+             stays unwritten zero pages), or given back to the OS. It is shown apart, taken \
+             from malloc's free space first, then native memory, then the tracked heap.",
+            style.size(beyond),
         ));
     }
     if let Some(native) = exit.native
@@ -277,6 +290,70 @@ fn notes(exit: &Layers, preload: bool, style: &Style) -> Vec<String> {
         ));
     }
     notes
+}
+
+/// Why the summary's peak and the peak column differ, when they do by more than 1%: the
+/// summary's is exact, the column is the highest sample, which may come a little before
+/// or after the peak itself.
+fn peak_note(peak: &Layers, exact: u64, style: &Style) -> Option<String> {
+    let sampled = peak.live_bytes;
+    if exact.saturating_sub(sampled).saturating_mul(100) <= exact {
+        return None;
+    }
+    Some(format!(
+        "The peak column is the highest sample the tracker took, {} of live blocks at {}; \
+         the heap's exact peak, {} (the summary's), came between samples (one is taken \
+         every MEMLEAK_INTERVAL_MS and each time the heap grows by a sixteenth).",
+        style.size(sampled),
+        seconds(peak.t_ns),
+        style.size(exact),
+    ))
+}
+
+/// What malloc's resident free space most likely is, from what the probes tell: the top
+/// of the main heap (releasable by `malloc_trim`), per-thread arenas, or fragmentation.
+fn free_space_note(exit: &Layers, free: u64, live: u64, style: &Style) -> String {
+    // free / live: above 1.1, about 1, above 0.5.
+    let (free10, live10) = (u128::from(free) * 10, u128::from(live));
+    let comparison = if free10 > live10 * 11 {
+        "more than the"
+    } else if free10 >= live10 * 9 {
+        "about as much as the"
+    } else {
+        "more than half the"
+    };
+    let (free_text, live_text) = (style.size(free), style.size(live));
+    if let Some(top) = exit.releasable
+        && top.saturating_mul(2) >= free
+    {
+        return format!(
+            "malloc holds {free_text} free, {comparison} {live_text} live heap; {} of it is \
+             the top of its main heap, above every live block (not fragmentation): malloc \
+             keeps it until it exceeds M_TRIM_THRESHOLD, which large frees raise, and \
+             gives it back on `malloc_trim(0)`.",
+            style.size(top),
+        );
+    }
+    if let Some(arenas) = exit.arenas
+        && let Some(outside) = exit.free_outside_main_arena
+        && arenas > 1
+        && outside.saturating_mul(2) >= free
+    {
+        return format!(
+            "malloc holds {free_text} free, {comparison} {live_text} live heap; {} of it in \
+             the {} arenas of threads (glibc gives threads arenas of their own; each keeps \
+             what its threads freed for their next blocks, and gives back only the top of \
+             its heap). Space free in one arena serves no other: fewer arenas \
+             (MALLOC_ARENA_MAX=2) or fewer threads allocating hold less.",
+            style.size(outside.min(free)),
+            arenas - 1,
+        );
+    }
+    format!(
+        "malloc holds {free_text} free (fragmentation): {comparison} {live_text} live heap. \
+         Freed blocks sit between live ones, so malloc cannot give the pages back to the OS; \
+         it reuses them only for blocks of similar sizes.",
+    )
 }
 
 /// `warning: ...` lines for pressure and cgroup headroom.
