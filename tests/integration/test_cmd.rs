@@ -8,7 +8,12 @@
 //! `CARGO_TARGET_DIR=target/memleak-e2e` is the fixture's target dir too, so its build
 //! shares the tracker's dependencies with the examples' builds.
 
-use crate::{cargo_memleak, code, out_dir, workspace_root};
+use std::sync::Mutex;
+
+use crate::{cargo_memleak, cargo_memleak_with, code, json_file, out_dir, workspace_root};
+
+/// The fixture's runs write the same directory: one test at a time.
+static FIXTURE_RUNS: Mutex<()> = Mutex::new(());
 
 /// The fixture's manifest, relative to the workspace root where the command runs.
 const FIXTURE: &str = "tests/fixtures/leaky-tests/Cargo.toml";
@@ -22,6 +27,9 @@ fn leaks_by_test(stdout: &str) -> Option<&str> {
 
 #[test]
 fn the_leaking_test_is_named_with_its_exact_leak() {
+    let _one_at_a_time = FIXTURE_RUNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     assert!(workspace_root().join(FIXTURE).is_file());
     let output = cargo_memleak(&["test", "--manifest-path", FIXTURE]);
     output.assert_code(code::LEAKS_FOUND);
@@ -111,5 +119,46 @@ fn test_help_explains_the_attribution() {
         "LEAKS_FOUND",
     ] {
         assert!(output.stdout.contains(needed), "no {needed:?}\n{output:?}");
+    }
+}
+
+/// A test that leaks 1000 bytes and then fails: the same exact figures whatever
+/// RUST_BACKTRACE says, five runs each, though with it set the failure's backtrace fills
+/// std's symbolizer caches with stale pointers to the lost block.
+#[test]
+fn a_failing_tests_leak_is_the_same_whatever_rust_backtrace_says() {
+    let _one_at_a_time = FIXTURE_RUNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let args = ["test", "--manifest-path", FIXTURE, "--", "--ignored"];
+    for setting in [None, Some("0"), Some("1"), Some("full")] {
+        for run in 1..=5 {
+            let env = [("RUST_BACKTRACE", setting)];
+            let output = cargo_memleak_with(&workspace_root(), &args, &env);
+            let context = format!("RUST_BACKTRACE={setting:?}, run {run}\n{output:?}");
+            assert_eq!(output.code, Some(code::TARGET_FAILED), "{context}");
+            assert!(
+                output
+                    .stdout
+                    .contains("test tests::leaks_then_fails ... FAILED"),
+                "{context}"
+            );
+            let report = json_file(&out_dir("test/leaky_tests").join("report.json"), &output);
+            let summary = &report["summary"];
+            assert_eq!(
+                (
+                    summary["definite"]["bytes"].as_u64(),
+                    summary["definite"]["blocks"].as_u64(),
+                    summary["indirect"]["blocks"].as_u64(),
+                ),
+                (Some(1000), Some(1), Some(0)),
+                "{context}"
+            );
+            let section = leaks_by_test(&output.stdout).unwrap_or_default();
+            assert!(
+                section.contains("test `tests::leaks_then_fails` leaked 1000 bytes in 1 block"),
+                "{context}"
+            );
+        }
     }
 }
