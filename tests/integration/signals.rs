@@ -157,6 +157,28 @@ fn assert_the_leak(report: &serde_json::Value, output: &Output) {
     );
 }
 
+/// What a run stopped by `signal` must leave: exit code TARGET_FAILED, the report's
+/// first line with `header`, the leak, the signal in report.json, a profile written for
+/// the signal, and none of the `stale` files.
+fn assert_stopped_by(output: &Output, dir: &Path, stale: &[PathBuf], header: &str, signal: i32) {
+    output.assert_code(code::TARGET_FAILED);
+    assert!(
+        output
+            .stdout
+            .contains(&format!("memleak report for server ({header})\n")),
+        "{output:?}"
+    );
+    let report = json_file(&dir.join("report.json"), output);
+    assert_eq!(report["program"]["exit_signal"], signal, "{output:?}");
+    assert_eq!(report["program"]["exit_code"], serde_json::Value::Null);
+    assert_the_leak(&report, output);
+    let profile = json_file(&dir.join("profile.json"), output);
+    assert_eq!(profile["reason"], "signal");
+    for path in stale {
+        assert!(!path.exists(), "{} stayed\n{output:?}", path.display());
+    }
+}
+
 #[test]
 fn ctrl_c_to_the_process_group_reports_the_leak_and_the_programs_own_status() {
     let _one_at_a_time = SERVER
@@ -167,28 +189,14 @@ fn ctrl_c_to_the_process_group_reports_the_leak_and_the_programs_own_status() {
     let running = start_server(&[], &[]);
     running.signal_group(libc::SIGINT);
     let output = running.finish();
-    output.assert_code(code::TARGET_FAILED);
-    assert!(
-        output.stdout.contains(
-            "memleak report for server (killed by signal 2 (SIGINT), in-process, debug build)\n"
-        ),
-        "{output:?}"
-    );
+    let header = "killed by signal 2 (SIGINT), in-process, debug build";
+    assert_stopped_by(&output, &dir, &stale, header, 2);
     assert!(
         output
             .stderr
             .contains("error: the program was killed by signal 2 (SIGINT)"),
         "{output:?}"
     );
-    let report = json_file(&dir.join("report.json"), &output);
-    assert_eq!(report["program"]["exit_signal"], 2, "{output:?}");
-    assert_eq!(report["program"]["exit_code"], serde_json::Value::Null);
-    assert_the_leak(&report, &output);
-    let profile = json_file(&dir.join("profile.json"), &output);
-    assert_eq!(profile["reason"], "signal");
-    for path in stale {
-        assert!(!path.exists(), "{} stayed\n{output:?}", path.display());
-    }
 }
 
 /// Under the interposer too, where the handlers come from the library's constructor.
@@ -201,19 +209,8 @@ fn sigterm_to_the_program_alone_reports_the_leak_under_the_interposer() {
     let running = start_server(&["--mode", "preload", "--target-dir", target_dir], &[]);
     running.signal_program(libc::SIGTERM);
     let output = running.finish();
-    output.assert_code(code::TARGET_FAILED);
-    assert!(
-        output.stdout.contains(
-            "memleak report for server (killed by signal 15 (SIGTERM), preload, debug build)\n"
-        ),
-        "{output:?}"
-    );
-    let report = json_file(&dir.join("report.json"), &output);
-    assert_eq!(report["program"]["exit_signal"], 15, "{output:?}");
-    assert_the_leak(&report, &output);
-    for path in stale {
-        assert!(!path.exists(), "{} stayed\n{output:?}", path.display());
-    }
+    let header = "killed by signal 15 (SIGTERM), preload, debug build";
+    assert_stopped_by(&output, &dir, &stale, header, 15);
 }
 
 /// A program's own SIGTERM handler still runs (the program returns from `main`, exit
