@@ -1,4 +1,6 @@
-//! A stand-in for a server: loses three 512-byte connection buffers (1,536 bytes), says
+//! A stand-in for a server: loses three 512-byte connection buffers (1,536 bytes), keeps
+//! a 2,048-byte session buffer in a thread-local of the main thread (reachable: the scan
+//! must find the main thread's TLS when another thread writes the profile), says
 //! `ready pid=N` on stdout, then waits to be stopped by a signal, as servers and long
 //! tests are (Ctrl-C, `kill`, a closed terminal). After 60 s it gives up and returns.
 //!
@@ -9,6 +11,7 @@
 //! the program ends by SIGINT as it would untracked, and the report names
 //! `server::accept_connections`.
 
+use std::cell::RefCell;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,6 +21,16 @@ use std::time::{Duration, Instant};
 static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 
 static STOP: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    static SESSION: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Fills the main thread's session buffer, which stays reachable through its TLS.
+#[inline(never)]
+fn open_session() {
+    SESSION.with(|session| *session.borrow_mut() = vec![2u8; 2048]);
+}
 
 /// Forgets the buffer of each of three connections.
 #[inline(never)]
@@ -37,6 +50,7 @@ fn main() {
         unsafe { libc::signal(libc::SIGTERM, on_sigterm as *const () as libc::sighandler_t) };
     }
     accept_connections();
+    open_session();
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "ready pid={}", std::process::id());
     let _ = stdout.flush();

@@ -63,7 +63,7 @@ pub(crate) fn find_roots(
     let readable = os::readable_mappings();
     let live_threads = os::live_thread_ids();
     let modules = os::module_roots();
-    let exact = if allocator_data {
+    let mut exact = if allocator_data {
         modules.allocator_data
     } else {
         Vec::new()
@@ -108,6 +108,18 @@ pub(crate) fn find_roots(
     let mut words = registers.to_vec();
     for answered in captured {
         words.extend_from_slice(&answered.words);
+        // Its static TLS: the main thread's lies outside its stack mapping (the others'
+        // inside it: scanned twice, a few bytes).
+        if answered.thread_pointer != 0 {
+            for block in &modules.tls_layout {
+                let range = block.of(answered.thread_pointer);
+                match (block.allocator, allocator_data) {
+                    (false, _) => wanted.push(range),
+                    (true, true) => exact.push(range),
+                    (true, false) => {}
+                }
+            }
+        }
     }
     Roots {
         ranges: memory::clip_to_readable(&wanted, &readable),

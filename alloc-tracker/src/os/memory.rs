@@ -109,4 +109,29 @@ pub(crate) struct ModuleRoots {
     /// stdio buffers, loaded libraries), malloc's bookkeeping, whose pointers to free
     /// chunks' headers may fall inside the last bytes of a live block.
     pub(crate) allocator_data: Vec<MemoryRange>,
+    /// Where each module's static TLS block lies from a thread's pointer (its
+    /// `pthread_self()`): the same for every thread, so other threads' blocks are found
+    /// from theirs. The main thread's are outside its stack, unlike other threads'.
+    pub(crate) tls_layout: Vec<TlsBlock>,
+}
+
+/// One module's TLS block, relative to the thread pointer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TlsBlock {
+    /// Its start minus the thread pointer.
+    pub(crate) offset: isize,
+    pub(crate) len: usize,
+    /// Whether it is libc's or the loader's (see `allocator_data`).
+    pub(crate) allocator: bool,
+}
+
+impl TlsBlock {
+    /// The block of the thread whose pointer is `thread_pointer`.
+    pub(crate) fn of(self, thread_pointer: usize) -> MemoryRange {
+        let start = thread_pointer.wrapping_add_signed(self.offset);
+        MemoryRange {
+            start,
+            end: start.saturating_add(self.len),
+        }
+    }
 }

@@ -33,6 +33,7 @@ pub(crate) fn program_function_ranges(_pattern: &[u8]) -> Vec<std::ops::Range<us
 pub(crate) struct CapturedThread {
     pub(crate) kernel_id: u32,
     pub(crate) stack_pointer: usize,
+    pub(crate) thread_pointer: usize,
     pub(crate) words: Vec<usize>,
 }
 

@@ -5,6 +5,7 @@
 //! scan never touches an unmapped page.
 
 use crate::os::loaded_objects::for_each_loaded_object;
+use crate::os::memory::TlsBlock;
 use crate::os::{MemoryRange, ModuleRoots};
 
 /// Modules whose writable data holds the allocator's own bookkeeping, which points into
@@ -57,9 +58,12 @@ pub(crate) fn kernel_thread_id() -> u32 {
 /// and the loader's apart, in `allocator_data` (see [`ModuleRoots`]).
 pub(crate) fn module_roots() -> ModuleRoots {
     let mut roots = ModuleRoots::default();
+    // SAFETY: pthread_self has no preconditions.
+    let thread_pointer = unsafe { libc::pthread_self() } as usize;
     for_each_loaded_object(|object| {
         let name = object.name.to_string_lossy();
-        let into = if ALLOCATOR_MODULES.iter().any(|skip| name.contains(skip)) {
+        let allocator = ALLOCATOR_MODULES.iter().any(|skip| name.contains(skip));
+        let into = if allocator {
             &mut roots.allocator_data
         } else {
             &mut roots.program_data
@@ -77,6 +81,11 @@ pub(crate) fn module_roots() -> ModuleRoots {
                 into.push(MemoryRange {
                     start,
                     end: start.saturating_add(size),
+                });
+                roots.tls_layout.push(TlsBlock {
+                    offset: start.wrapping_sub(thread_pointer) as isize,
+                    len: size,
+                    allocator,
                 });
             }
         }

@@ -30,6 +30,7 @@ struct Slot {
     kernel_id: AtomicU32,
     answered: AtomicBool,
     stack_pointer: AtomicUsize,
+    thread_pointer: AtomicUsize,
     words: [AtomicUsize; CONTEXT_WORDS],
 }
 
@@ -39,6 +40,8 @@ pub(crate) struct CapturedThread {
     pub(crate) kernel_id: u32,
     /// Where its stack stood when the signal came; 0 when unknown.
     pub(crate) stack_pointer: usize,
+    /// Its `pthread_self()`, from which its static TLS blocks are found.
+    pub(crate) thread_pointer: usize,
     /// Its saved context, every word of it.
     pub(crate) words: Vec<usize>,
 }
@@ -49,6 +52,7 @@ impl Slot {
             kernel_id: AtomicU32::new(0),
             answered: AtomicBool::new(false),
             stack_pointer: AtomicUsize::new(0),
+            thread_pointer: AtomicUsize::new(0),
             words: [const { AtomicUsize::new(0) }; CONTEXT_WORDS],
         }
     }
@@ -88,6 +92,7 @@ pub(crate) fn thread_registers(kernel_ids: &[u32]) -> Vec<CapturedThread> {
             captured.push(CapturedThread {
                 kernel_id: slot.kernel_id.load(Ordering::Relaxed),
                 stack_pointer: slot.stack_pointer.load(Ordering::Relaxed),
+                thread_pointer: slot.thread_pointer.load(Ordering::Relaxed),
                 words: slot
                     .words
                     .iter()
@@ -144,6 +149,9 @@ extern "C" fn on_capture(
     };
     slot.stack_pointer
         .store(saved_stack_pointer(context.cast()), Ordering::Relaxed);
+    // SAFETY: pthread_self only reads the thread pointer (async-signal-safe in glibc).
+    let thread_pointer = unsafe { libc::pthread_self() } as usize;
+    slot.thread_pointer.store(thread_pointer, Ordering::Relaxed);
     let saved = context.cast::<usize>();
     for (index, word) in slot.words.iter().enumerate() {
         // SAFETY: with SA_SIGINFO the third argument is the thread's saved ucontext_t,
