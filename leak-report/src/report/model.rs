@@ -180,11 +180,18 @@ impl Report {
         }
     }
 
-    /// Whether the profile was written on request rather than at exit, so "live at exit"
+    /// Whether the profile was written while the program ran on (through the API, or a
+    /// snapshot on `MEMLEAK_SNAPSHOT_SIGNAL`) rather than at its end, so "live at exit"
     /// means "live when written".
     #[must_use]
     pub fn written_on_request(&self) -> bool {
-        self.reason.as_deref() == Some("request")
+        matches!(self.reason.as_deref(), Some("request" | "snapshot"))
+    }
+
+    /// Whether the profile is a snapshot taken on `MEMLEAK_SNAPSHOT_SIGNAL`.
+    #[must_use]
+    pub fn is_snapshot(&self) -> bool {
+        self.reason.as_deref() == Some("snapshot")
     }
 
     /// The profile's footprint at exit, as written; `None` when it has none (an older

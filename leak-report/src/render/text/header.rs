@@ -110,9 +110,14 @@ pub(crate) fn write_header(report: &Report, writer: &mut Writer<'_>) -> io::Resu
         style.amount(summary.peak_live),
     )?;
     if report.written_on_request() {
+        let how = if report.is_snapshot() {
+            "as a snapshot (MEMLEAK_SNAPSHOT_SIGNAL) while the program ran on"
+        } else {
+            "on request"
+        };
         writeln!(
             out,
-            "note: the profile was written on request, not at exit: \"live at exit\" means live \
+            "note: the profile was written {how}, not at exit: \"live at exit\" means live \
              when it was written"
         )?;
     }

@@ -219,6 +219,21 @@ allocated: 1,024 bytes in 1 block over the run; peak live: 1,024 bytes in 1 bloc
             out.contains("\nnote: the profile was written on request, not at exit"),
             "{out}"
         );
+        value["reason"] = "snapshot".into();
+        let profile =
+            crate::symbols::load::parse_profile(Path::new("/p.json"), value.to_string().as_bytes())
+                .unwrap();
+        let snapshot = text(
+            &Report::build(&profile, ProgramInfo::from_profile(&profile)),
+            &TextOptions::default(),
+        );
+        assert!(
+            snapshot.contains(
+                "\nnote: the profile was written as a snapshot (MEMLEAK_SNAPSHOT_SIGNAL) while \
+                 the program ran on, not at exit"
+            ),
+            "{snapshot}"
+        );
         assert!(
             out.contains(
                 "\nnote: 3 allocations went untracked; the counts may be low by that much\n"
