@@ -86,6 +86,7 @@ mod lifecycle;
 )]
 mod os;
 mod output;
+mod scopes;
 
 use std::path::Path;
 
@@ -93,6 +94,9 @@ pub use alloc::TrackingAlloc;
 pub use error::Error;
 use hot::{guard, shard, site, stats};
 use lifecycle::{exit, start};
+pub use scopes::checks::{assert_no_alloc, assert_no_leaks, leaks, limit_memory};
+pub use scopes::leaks::{LeakSite, Leaks};
+pub use scopes::symbols::Frame;
 
 pub use hot::stats::{PEAK_SLACK_BYTES, Stats};
 pub use memleak_format::{FORMAT as PROFILE_FORMAT, VERSION as PROFILE_VERSION};

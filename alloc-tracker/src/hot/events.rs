@@ -9,15 +9,22 @@ use crate::hot::record::Record;
 use crate::hot::sampling::{self, Weight};
 use crate::hot::shard::{self, Removal};
 use crate::hot::site::Site;
-use crate::hot::{site, state, stats, thread};
+use crate::hot::{scope, site, state, stats, thread};
 use crate::os::frames::{self, Capture, Stack};
 
 /// Records a successful allocation of `size` bytes at `address` (under sampling, when
 /// the thread's byte countdown runs out during it).
 #[inline]
 pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
-    if !state::is_tracking() {
+    let now = state::now();
+    if now != state::ON {
+        if now == state::SCOPED {
+            scope::on_alloc(address, size);
+        }
         return;
+    }
+    if scope::any_open() {
+        scope::on_alloc(address, size);
     }
     let mean = sampling::mean_bytes();
     if mean != 0 && !sampled(size, mean) {
@@ -49,9 +56,17 @@ fn sampled(size: usize, mean: u64) -> bool {
 /// address yet.
 #[inline]
 pub(crate) fn on_dealloc(address: usize, size: usize) {
-    if !state::is_tracking() {
-        wait_for_scan();
+    let now = state::now();
+    if now != state::ON {
+        if now == state::SCOPED {
+            scope::on_free(address);
+        } else {
+            wait_for_scan();
+        }
         return;
+    }
+    if scope::any_open() {
+        scope::on_free(address);
     }
     let mean = sampling::mean_bytes();
     if mean != 0 && !sampling::may_be_recorded(address) {
@@ -75,6 +90,8 @@ pub(crate) fn on_dealloc(address: usize, size: usize) {
 pub(crate) enum Realloc {
     /// Not recorded: tracking is off, or thread-local storage is gone.
     Untracked,
+    /// Not recorded, but scopes are open: the new block may be a scope's.
+    Scoped,
     /// A realloc of the tracker's own memory.
     Overhead { old_size: usize },
     /// Recorded: the old block's record, if it had one, is out of the table.
@@ -88,9 +105,17 @@ pub(crate) enum Realloc {
 /// Takes the old block's record out before the inner realloc.
 #[inline]
 pub(crate) fn realloc_begin(address: usize, old_size: usize) -> Realloc {
-    if !state::is_tracking() {
+    let now = state::now();
+    if now != state::ON {
+        if now == state::SCOPED {
+            scope::on_free(address);
+            return Realloc::Scoped;
+        }
         wait_for_scan();
         return Realloc::Untracked;
+    }
+    if scope::any_open() {
+        scope::on_free(address);
     }
     let guard = match guard::enter() {
         Entry::Entered(guard) => guard,
@@ -133,9 +158,12 @@ pub(crate) fn realloc_end(
     new_size: usize,
     align: usize,
 ) {
+    if new_address != 0 && !matches!(pending, Realloc::Untracked) && scope::any_open() {
+        scope::on_alloc(new_address, new_size);
+    }
     // The guard is held to the end of this function: recording allocates.
     let (_guard, old, mean) = match pending {
-        Realloc::Untracked => return,
+        Realloc::Untracked | Realloc::Scoped => return,
         Realloc::Overhead { old_size } => {
             if new_address != 0 {
                 stats::count_overhead_freed(old_size);

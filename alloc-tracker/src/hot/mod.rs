@@ -6,6 +6,7 @@ pub(crate) mod guard;
 pub(crate) mod peak;
 pub(crate) mod record;
 pub(crate) mod sampling;
+pub(crate) mod scope;
 pub(crate) mod shard;
 pub(crate) mod site;
 #[expect(

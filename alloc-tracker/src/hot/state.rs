@@ -13,10 +13,14 @@ use crate::os;
 
 const UNDECIDED: u8 = 0;
 const OFF: u8 = 1;
-const ON: u8 = 2;
+/// Recording: the value the hot path compares [`now`] with.
+pub(crate) const ON: u8 = 2;
 const STOPPED: u8 = 3;
 /// Recording is off and the exit scan is reading the live blocks: their frees wait.
 const FROZEN: u8 = 4;
+/// Not recording, but a scope of the in-test API is open (`hot::scope`): allocations of
+/// threads in scopes and every free go to the scopes' tables.
+pub(crate) const SCOPED: u8 = 5;
 
 static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
 /// Whether this engine is the preloaded interposer's rather than a `TrackingAlloc`'s.
@@ -27,6 +31,22 @@ static START_NS: AtomicU64 = AtomicU64::new(0);
 #[inline]
 pub(crate) fn is_tracking() -> bool {
     MODE.load(Relaxed) == ON
+}
+
+/// The state now, for the hot path: [`ON`], [`SCOPED`] or another (nothing to do).
+#[inline]
+pub(crate) fn now() -> u8 {
+    MODE.load(Relaxed)
+}
+
+/// The first scope opens while nothing records: scopes' events start to be seen.
+pub(crate) fn open_scoped() {
+    let _ = MODE.compare_exchange(OFF, SCOPED, SeqCst, SeqCst);
+}
+
+/// The last scope closed: back to off, unless something else happened meanwhile.
+pub(crate) fn close_scoped() {
+    let _ = MODE.compare_exchange(SCOPED, OFF, SeqCst, SeqCst);
 }
 
 /// Whether nothing has decided yet: no allocation so far, and no `start`.
@@ -50,7 +70,8 @@ pub(crate) fn decide(on: bool) -> bool {
     }
 }
 
-/// Turns recording on whatever was decided; returns whether it was off before.
+/// Turns recording on whatever was decided (open scopes go on in the recording path);
+/// returns whether it was off before.
 pub(crate) fn turn_on() -> bool {
     mark_start();
     MODE.swap(ON, Relaxed) != ON

@@ -1,0 +1,240 @@
+//! Scopes of the in-test API (`memleak::leaks`, `limit_memory`, `assert_no_alloc`): what
+//! one thread allocated between two points, exactly, while other threads (the other
+//! tests of a parallel run) allocate too.
+//!
+//! A thread in a scope carries its scope's id in a thread-local. Its allocations are
+//! entered, with their stack, in a table of their own (by address) and counted in the
+//! scope's slot; a free from any thread takes the block out of the table and its scope's
+//! counts. Outside scopes nothing here runs: the state says whether any scope is open
+//! (`state::SCOPED` while the tracker does not record otherwise), read with the same one
+//! load as before.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+
+use hashbrown::HashMap;
+use parking_lot::Mutex;
+
+use crate::hot::guard::{self, Entry};
+use crate::hot::site::{self, Site};
+use crate::hot::spin_lock::SpinMutex;
+use crate::hot::thread;
+use crate::os::frames::{self, Stack};
+
+thread_local! {
+    /// The id of the scope this thread is in; 0 outside scopes.
+    static CURRENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Scopes open at once, at most (one per test running in parallel, usually).
+pub(crate) const SLOTS: usize = 256;
+const SHARDS: usize = 64;
+
+/// Whether any scope is open (also with the tracker recording).
+static ANY_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// One block allocated in a scope and not freed yet.
+#[derive(Debug, Clone, Copy)]
+struct ScopeBlock {
+    scope: u64,
+    size: u64,
+    site: Option<&'static Site>,
+}
+
+type Blocks = SpinMutex<HashMap<usize, ScopeBlock, Fixed>>;
+
+static BLOCKS: [Blocks; SHARDS] = [const { SpinMutex::new(HashMap::with_hasher(Fixed)) }; SHARDS];
+
+/// Blocks hash by address alone: no per-process random state, so the tables can be
+/// built in a `static`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Fixed;
+
+impl std::hash::BuildHasher for Fixed {
+    type Hasher = std::hash::DefaultHasher;
+    fn build_hasher(&self) -> Self::Hasher {
+        std::hash::DefaultHasher::new()
+    }
+}
+
+/// What a scope counted.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub(crate) live_bytes: u64,
+    pub(crate) live_blocks: u64,
+    pub(crate) peak_bytes: u64,
+    pub(crate) allocated_bytes: u64,
+    pub(crate) allocated_blocks: u64,
+    /// Live bytes and blocks by site (the site's address; 0 without a stack).
+    pub(crate) by_site: HashMap<usize, (Option<&'static Site>, u64, u64), Fixed>,
+    /// Over this many live bytes, the site that held most is noted at each new peak.
+    pub(crate) limit: Option<u64>,
+    /// At the highest peak over `limit`: the site that held most then, and its bytes.
+    pub(crate) top_at_peak: Option<(Option<&'static Site>, u64)>,
+    /// The first allocation's site, for `assert_no_alloc`.
+    pub(crate) first_site: Option<Option<&'static Site>>,
+}
+
+struct Slot {
+    /// The id of the scope using the slot; 0 when free.
+    id: AtomicU64,
+    counts: Mutex<Option<Counts>>,
+}
+
+static SLOT_TABLE: [Slot; SLOTS] = [const {
+    Slot {
+        id: AtomicU64::new(0),
+        counts: Mutex::new(None),
+    }
+}; SLOTS];
+
+/// Whether any scope is open.
+#[inline]
+pub(crate) fn any_open() -> bool {
+    ANY_OPEN.load(Relaxed)
+}
+
+pub(crate) fn set_any_open(open: bool) {
+    ANY_OPEN.store(open, Relaxed);
+}
+
+/// The calling thread's scope id, 0 outside scopes.
+#[inline]
+pub(crate) fn current() -> u64 {
+    CURRENT.try_with(Cell::get).unwrap_or(0)
+}
+
+pub(crate) fn set_current(id: u64) {
+    let _ = CURRENT.try_with(|current| current.set(id));
+}
+
+/// Takes a free slot for scope `id`; `None` when all are in use.
+pub(crate) fn claim_slot(id: u64, limit: Option<u64>) -> Option<usize> {
+    for (index, slot) in SLOT_TABLE.iter().enumerate() {
+        if slot.id.compare_exchange(0, id, Relaxed, Relaxed).is_ok() {
+            *slot.counts.lock() = Some(Counts {
+                limit,
+                ..Counts::default()
+            });
+            return Some(index);
+        }
+    }
+    None
+}
+
+/// Gives back the slot of scope `id` and returns what it counted; its blocks leave the
+/// table (those still live are the scope's leaks, in the counts).
+pub(crate) fn release_slot(id: u64) -> Option<Counts> {
+    let slot = SLOT_TABLE.iter().find(|slot| slot.id.load(Relaxed) == id)?;
+    let counts = slot.counts.lock().take();
+    for shard in &BLOCKS {
+        shard.lock().retain(|_, block| block.scope != id);
+    }
+    slot.id.store(0, Relaxed);
+    counts
+}
+
+/// Clears the counts of scope `id` (keeping its limit); returns how many blocks it had
+/// counted as allocated.
+pub(crate) fn reset_counts(id: u64) -> u64 {
+    let mut allocated = 0;
+    with_counts(id, |counts| {
+        allocated = counts.allocated_blocks;
+        *counts = Counts {
+            limit: counts.limit,
+            ..Counts::default()
+        };
+    });
+    allocated
+}
+
+/// Runs `update` on the counts of scope `id`, if it is open.
+fn with_counts(id: u64, update: impl FnOnce(&mut Counts)) {
+    if let Some(slot) = SLOT_TABLE.iter().find(|slot| slot.id.load(Relaxed) == id)
+        && let Some(counts) = slot.counts.lock().as_mut()
+    {
+        update(counts);
+    }
+}
+
+fn shard_of(address: usize) -> &'static Blocks {
+    let index = ((address >> 4) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58;
+    BLOCKS.get(index as usize % SHARDS).unwrap_or(&BLOCKS[0])
+}
+
+/// A successful allocation: entered in the calling thread's scope, if it is in one.
+#[inline]
+pub(crate) fn on_alloc(address: usize, size: usize) {
+    let id = current();
+    if id == 0 {
+        return;
+    }
+    let Entry::Entered(_guard) = guard::enter() else {
+        return;
+    };
+    enter_block(id, address, size as u64);
+}
+
+#[cold]
+#[inline(never)]
+fn enter_block(id: u64, address: usize, size: u64) {
+    let mut stack = Stack::new();
+    frames::capture(&mut stack, thread::current().stack_top);
+    let site = site::intern(&stack);
+    let key = site.map_or(0, |site| std::ptr::from_ref(site) as usize);
+    with_counts(id, |counts| {
+        counts.first_site.get_or_insert(site);
+        counts.allocated_bytes += size;
+        counts.allocated_blocks += 1;
+        counts.live_bytes += size;
+        counts.live_blocks += 1;
+        let entry = counts.by_site.entry(key).or_insert((site, 0, 0));
+        entry.1 += size;
+        entry.2 += 1;
+        if counts.live_bytes > counts.peak_bytes {
+            counts.peak_bytes = counts.live_bytes;
+            if counts.limit.is_some_and(|limit| counts.live_bytes > limit) {
+                counts.top_at_peak = counts
+                    .by_site
+                    .values()
+                    .max_by_key(|(_, bytes, _)| *bytes)
+                    .map(|&(site, bytes, _)| (site, bytes));
+            }
+        }
+    });
+    shard_of(address).lock().insert(
+        address,
+        ScopeBlock {
+            scope: id,
+            size,
+            site,
+        },
+    );
+}
+
+/// A block about to be freed (by any thread): out of its scope, if it was in one.
+#[inline]
+pub(crate) fn on_free(address: usize) {
+    if let Entry::Entered(_guard) = guard::enter() {
+        take_block(address);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn take_block(address: usize) {
+    let Some(block) = shard_of(address).lock().remove(&address) else {
+        return;
+    };
+    let key = block
+        .site
+        .map_or(0, |site| std::ptr::from_ref(site) as usize);
+    with_counts(block.scope, |counts| {
+        counts.live_bytes = counts.live_bytes.saturating_sub(block.size);
+        counts.live_blocks = counts.live_blocks.saturating_sub(1);
+        if let Some(entry) = counts.by_site.get_mut(&key) {
+            entry.1 = entry.1.saturating_sub(block.size);
+            entry.2 = entry.2.saturating_sub(1);
+        }
+    });
+}

@@ -1,0 +1,146 @@
+//! `Leaks`: what a scope allocated and did not free, by site, with readable stacks.
+
+use std::fmt;
+
+use crate::hot::scope::Counts;
+use crate::scopes::symbols::{self, Frame};
+
+/// Frames of each site shown in messages.
+const SHOWN_FRAMES: usize = 5;
+
+/// What [`leaks`](crate::leaks) found: the blocks the closure allocated (on its thread)
+/// and had not freed when it returned, its return value dropped.
+#[derive(Debug, Clone, Default)]
+pub struct Leaks {
+    bytes: u64,
+    blocks: u64,
+    sites: Vec<LeakSite>,
+}
+
+/// The leaked blocks of one allocation stack.
+#[derive(Debug, Clone)]
+pub struct LeakSite {
+    bytes: u64,
+    blocks: u64,
+    frames: Vec<Frame>,
+}
+
+impl LeakSite {
+    /// Bytes leaked from this stack.
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Blocks leaked from this stack.
+    #[must_use]
+    pub fn blocks(&self) -> u64 {
+        self.blocks
+    }
+
+    /// The whole stack, innermost first: the allocator's frames, then the code that
+    /// allocated, then its callers.
+    #[must_use]
+    pub fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    /// The stack from the first frame that is neither the allocator nor the standard
+    /// library: the code that allocated, then its callers.
+    #[must_use]
+    pub fn user_frames(&self) -> Vec<Frame> {
+        symbols::user_frames(&self.frames, usize::MAX)
+    }
+}
+
+impl Leaks {
+    /// From a closed scope's counts: every site with blocks still live, biggest first.
+    pub(crate) fn from_counts(counts: &Counts) -> Self {
+        let mut sites: Vec<LeakSite> = counts
+            .by_site
+            .values()
+            .filter(|&&(_, _, blocks)| blocks > 0)
+            .map(|&(site, bytes, blocks)| LeakSite {
+                bytes,
+                blocks,
+                frames: site.map_or_else(Vec::new, |site| symbols::resolve(site.frames())),
+            })
+            .collect();
+        sites.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(b.blocks.cmp(&a.blocks)));
+        Self {
+            bytes: counts.live_bytes,
+            blocks: counts.live_blocks,
+            sites,
+        }
+    }
+
+    /// Bytes leaked.
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Blocks leaked.
+    #[must_use]
+    pub fn blocks(&self) -> u64 {
+        self.blocks
+    }
+
+    /// The leaked blocks by allocation stack, most bytes first.
+    #[must_use]
+    pub fn sites(&self) -> &[LeakSite] {
+        &self.sites
+    }
+
+    /// Whether nothing leaked.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.blocks == 0
+    }
+
+    /// Panics when something leaked, listing bytes, blocks and each site's first user
+    /// frames with their file and line.
+    #[track_caller]
+    pub fn assert_none(&self) {
+        assert!(self.is_empty(), "{self}");
+    }
+}
+
+/// `leaked 1000 bytes in 1 block:` then each site, its user frames indented.
+impl fmt::Display for Leaks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return write!(f, "memleak: no leaks");
+        }
+        write!(
+            f,
+            "memleak: leaked {} in {}",
+            plural(self.bytes, "byte"),
+            plural(self.blocks, "block")
+        )?;
+        for site in &self.sites {
+            write!(
+                f,
+                "\n\n{} in {}, allocated at:",
+                plural(site.bytes, "byte"),
+                plural(site.blocks, "block")
+            )?;
+            let frames = symbols::user_frames(&site.frames, SHOWN_FRAMES);
+            if frames.is_empty() {
+                write!(f, "\n    (no stack)")?;
+            }
+            for frame in frames {
+                write!(f, "\n    {frame}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn plural(count: u64, word: &str) -> String {
+    if count == 1 {
+        format!("{count} {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}

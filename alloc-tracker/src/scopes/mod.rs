@@ -1,0 +1,7 @@
+//! The in-test API: memory checks around a closure, exact per thread under libtest's
+//! parallel runner (`hot::scope` does the counting).
+
+pub(crate) mod checks;
+pub(crate) mod leaks;
+mod open;
+pub(crate) mod symbols;

@@ -1,0 +1,101 @@
+//! Opening and closing a scope: the calling thread's allocations are counted until it
+//! closes. Scopes do not nest. A scope that cannot see allocations (the tracker is not
+//! the global allocator) panics with the lines to add.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use parking_lot::Mutex;
+
+use crate::hot::scope::{self, Counts};
+use crate::hot::state;
+use crate::lifecycle::start;
+
+/// Scope ids so far; 0 is "no scope".
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+/// Scopes open now: the first and the last switch the hot path's state.
+static OPEN: Mutex<usize> = Mutex::new(0);
+
+/// What to add when the tracker is not the global allocator.
+pub(crate) const SETUP: &str = "\
+add these lines to the crate root of the test binary (src/lib.rs for unit tests, the \
+test file for an integration test), as a dev-only allocator if you like:
+
+    #[global_allocator]
+    static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
+";
+
+/// An open scope; dropping it (when the closure panics) closes it.
+#[derive(Debug)]
+pub(crate) struct Scope {
+    id: u64,
+    open: bool,
+}
+
+impl Scope {
+    /// Opens a scope on the calling thread for `api` (the function's name, for the
+    /// messages). `limit`: live bytes above which the top site is noted at each peak.
+    #[track_caller]
+    pub(crate) fn open(api: &str, limit: Option<u64>) -> Self {
+        // Settles whether the tracker records, so the state below is OFF or ON.
+        start::is_tracking_deciding();
+        assert!(
+            scope::current() == 0,
+            "memleak::{api}: scopes do not nest; this thread is already inside \
+             memleak::leaks, limit_memory or assert_no_alloc"
+        );
+        let id = NEXT_ID.fetch_add(1, Relaxed) + 1;
+        assert!(
+            scope::claim_slot(id, limit).is_some(),
+            "memleak::{api}: more than {} scopes are open at once",
+            scope::SLOTS
+        );
+        {
+            let mut open = OPEN.lock();
+            if *open == 0 {
+                scope::set_any_open(true);
+                state::open_scoped();
+            }
+            *open += 1;
+        }
+        scope::set_current(id);
+        let mut scope = Self { id, open: true };
+        if !scope.sees_allocations() {
+            scope.close();
+            panic!(
+                "memleak::{api}: the memleak tracker is not this program's global \
+                 allocator, so it cannot see any allocation; {SETUP}"
+            );
+        }
+        scope
+    }
+
+    /// Allocates and frees one probe block: the scope must have counted it. The counts
+    /// start afresh afterwards.
+    fn sees_allocations(&mut self) -> bool {
+        let probe = std::hint::black_box(Box::new(0x6d65_6d6c_6561_6b00_u64));
+        drop(probe);
+        scope::reset_counts(self.id) >= 1
+    }
+
+    /// Closes the scope; what it counted.
+    pub(crate) fn close(&mut self) -> Counts {
+        if !std::mem::replace(&mut self.open, false) {
+            return Counts::default();
+        }
+        scope::set_current(0);
+        let counts = scope::release_slot(self.id).unwrap_or_default();
+        let mut open = OPEN.lock();
+        *open = open.saturating_sub(1);
+        if *open == 0 {
+            scope::set_any_open(false);
+            state::close_scoped();
+        }
+        counts
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
