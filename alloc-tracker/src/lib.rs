@@ -29,6 +29,15 @@
 //! Then `cargo memleak run` builds with `--cfg memleak` and frame pointers, runs the
 //! program with `MEMLEAK_OUT` set, and reports what was still live at exit.
 //!
+//! # In tests
+//!
+//! With `TrackingAlloc` as the test binary's global allocator, a test asserts on its own
+//! memory under plain `cargo test`, exactly, while libtest runs the others in parallel:
+//! [`leaks`], [`assert_no_leaks`], [`limit_memory`], [`assert_no_alloc`] and, for async
+//! tests, [`leaks_future`]. They count the calling thread's allocations (the future's
+//! polls), freed by any thread; not those of threads started inside. Scopes do not nest.
+//! Without the tracker installed, each panics with the lines to add.
+//!
 //! # How it works
 //!
 //! Each allocation's stack is captured by walking the frame-pointer chain (the unwinder
@@ -95,6 +104,7 @@ pub use error::Error;
 use hot::{guard, shard, site, stats};
 use lifecycle::{exit, start};
 pub use scopes::checks::{assert_no_alloc, assert_no_leaks, leaks, limit_memory};
+pub use scopes::future::{LeaksFuture, leaks_future};
 pub use scopes::leaks::{LeakSite, Leaks};
 pub use scopes::symbols::Frame;
 

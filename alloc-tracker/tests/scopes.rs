@@ -206,3 +206,52 @@ fn assert_no_alloc_catches_a_single_hidden_format() {
     );
     assert!(message.contains("tests/scopes.rs:"), "{message}");
 }
+
+/// Returns `Pending` once, so the executor polls something else in between.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            return std::task::Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+/// The future form on a one-thread executor that polls another task between the scoped
+/// future's polls, as a current-thread runtime does: only the scoped future's own
+/// allocations count, across its two polls.
+#[test]
+fn a_future_counts_its_own_polls_not_the_tasks_between_them() {
+    use std::future::Future as _;
+    use std::task::{Context, Poll, Waker};
+
+    let mut scoped = std::pin::pin!(memleak::leaks_future(async {
+        std::mem::forget(vec![0u8; 300]);
+        YieldOnce(false).await;
+        std::mem::forget(vec![0u8; 500]);
+        String::from("dropped with the output")
+    }));
+    let mut other = std::pin::pin!(async {
+        std::mem::forget(vec![0u8; 7000]);
+        YieldOnce(false).await;
+    });
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut other_polls = 0;
+    let found = loop {
+        if let Poll::Ready(found) = scoped.as_mut().poll(&mut cx) {
+            break found;
+        }
+        other_polls += 1;
+        let _ = other.as_mut().poll(&mut cx);
+    };
+    assert_eq!(other_polls, 1, "the other task ran between the two polls");
+    assert_eq!((found.bytes(), found.blocks()), (800, 2), "{found}");
+    assert_eq!(found.sites().len(), 2, "{found}");
+}

@@ -39,3 +39,17 @@ fn usage_errors_exit_2() {
     output.assert_code(code::USAGE_ERROR);
     assert!(output.stderr.contains("--no-such-option"), "{output:?}");
 }
+
+/// The README's "In your tests" file is `alloc-tracker/tests/in_your_tests.rs`, which
+/// `cargo test --workspace` runs: what users copy passes.
+#[test]
+fn the_readmes_test_file_is_the_one_that_runs() {
+    let root = crate::workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let file = std::fs::read_to_string(root.join("alloc-tracker/tests/in_your_tests.rs"))
+        .expect("the test file");
+    assert!(
+        readme.contains(&format!("```rust\n{file}```")),
+        "README.md's \"In your tests\" block differs from alloc-tracker/tests/in_your_tests.rs"
+    );
+}

@@ -2,12 +2,16 @@
 //! one thread allocated between two points, exactly, while other threads (the other
 //! tests of a parallel run) allocate too.
 //!
-//! A thread in a scope carries its scope's id in a thread-local. Its allocations are
-//! entered, with their stack, in a table of their own (by address) and counted in the
-//! scope's slot; a free from any thread takes the block out of the table and its scope's
-//! counts. Outside scopes nothing here runs: the state says whether any scope is open
-//! (`state::SCOPED` while the tracker does not record otherwise), read with the same one
-//! load as before.
+//! A thread in a scope carries its scope's id and slot in a thread-local. Its allocations
+//! are entered, with their stack, in a table of their own (by address) and counted in
+//! the scope's slot; a free from any thread takes the block out of the table and its
+//! scope's counts. Outside scopes nothing here runs: the state says whether any scope is
+//! open (`state::SCOPED` while the tracker does not record otherwise), read with the
+//! same one load as before.
+//!
+//! Threads the scope's thread starts are not counted: nothing in the allocator tells
+//! which thread started which (their kernel names are inherited, but libtest's test
+//! threads share name prefixes, so the names mislead under the parallel runner).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -21,9 +25,17 @@ use crate::hot::spin_lock::SpinMutex;
 use crate::hot::thread;
 use crate::os::frames::{self, Stack};
 
+/// A scope as a thread-local holds it: its id (0: none) and slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct InScope {
+    id: u64,
+    slot: usize,
+}
+
+const NO_SCOPE: InScope = InScope { id: 0, slot: 0 };
+
 thread_local! {
-    /// The id of the scope this thread is in; 0 outside scopes.
-    static CURRENT: Cell<u64> = const { Cell::new(0) };
+    static CURRENT: Cell<InScope> = const { Cell::new(NO_SCOPE) };
 }
 
 /// Scopes open at once, at most (one per test running in parallel, usually).
@@ -36,7 +48,7 @@ static ANY_OPEN: AtomicBool = AtomicBool::new(false);
 /// One block allocated in a scope and not freed yet.
 #[derive(Debug, Clone, Copy)]
 struct ScopeBlock {
-    scope: u64,
+    scope: InScope,
     size: u64,
     site: Option<&'static Site>,
 }
@@ -45,8 +57,7 @@ type Blocks = SpinMutex<HashMap<usize, ScopeBlock, Fixed>>;
 
 static BLOCKS: [Blocks; SHARDS] = [const { SpinMutex::new(HashMap::with_hasher(Fixed)) }; SHARDS];
 
-/// Blocks hash by address alone: no per-process random state, so the tables can be
-/// built in a `static`.
+/// Hashes with no per-process random state, so the tables can be built in a `static`.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Fixed;
 
@@ -75,6 +86,42 @@ pub(crate) struct Counts {
     pub(crate) first_site: Option<Option<&'static Site>>,
 }
 
+impl Counts {
+    fn add(&mut self, site: Option<&'static Site>, size: u64) {
+        self.first_site.get_or_insert(site);
+        self.allocated_bytes += size;
+        self.allocated_blocks += 1;
+        self.live_bytes += size;
+        self.live_blocks += 1;
+        let entry = self.by_site.entry(site_key(site)).or_insert((site, 0, 0));
+        entry.1 += size;
+        entry.2 += 1;
+        if self.live_bytes > self.peak_bytes {
+            self.peak_bytes = self.live_bytes;
+            if self.limit.is_some_and(|limit| self.live_bytes > limit) {
+                self.top_at_peak = self
+                    .by_site
+                    .values()
+                    .max_by_key(|(_, bytes, _)| *bytes)
+                    .map(|&(site, bytes, _)| (site, bytes));
+            }
+        }
+    }
+
+    fn remove(&mut self, site: Option<&'static Site>, size: u64) {
+        self.live_bytes = self.live_bytes.saturating_sub(size);
+        self.live_blocks = self.live_blocks.saturating_sub(1);
+        if let Some(entry) = self.by_site.get_mut(&site_key(site)) {
+            entry.1 = entry.1.saturating_sub(size);
+            entry.2 = entry.2.saturating_sub(1);
+        }
+    }
+}
+
+fn site_key(site: Option<&'static Site>) -> usize {
+    site.map_or(0, |site| std::ptr::from_ref(site) as usize)
+}
+
 struct Slot {
     /// The id of the scope using the slot; 0 when free.
     id: AtomicU64,
@@ -98,47 +145,69 @@ pub(crate) fn set_any_open(open: bool) {
     ANY_OPEN.store(open, Relaxed);
 }
 
-/// The calling thread's scope id, 0 outside scopes.
-#[inline]
+/// The calling thread's scope id, 0 outside scopes (or in one that has closed).
 pub(crate) fn current() -> u64 {
-    CURRENT.try_with(Cell::get).unwrap_or(0)
+    let scope = CURRENT.try_with(Cell::get).unwrap_or(NO_SCOPE);
+    if is_open(scope) { scope.id } else { 0 }
 }
 
-pub(crate) fn set_current(id: u64) {
-    let _ = CURRENT.try_with(|current| current.set(id));
+fn is_open(scope: InScope) -> bool {
+    scope.id != 0
+        && SLOT_TABLE
+            .get(scope.slot)
+            .is_some_and(|slot| slot.id.load(Relaxed) == scope.id)
 }
 
-/// Takes a free slot for scope `id`; `None` when all are in use.
-pub(crate) fn claim_slot(id: u64, limit: Option<u64>) -> Option<usize> {
+/// Leaves the calling thread's scope for now (a future between two polls): the scope
+/// stays open; what it returns puts the thread back in with [`resume`].
+pub(crate) fn suspend() -> Option<(u64, usize)> {
+    let scope = CURRENT.try_with(|current| current.replace(NO_SCOPE)).ok()?;
+    (scope.id != 0).then_some((scope.id, scope.slot))
+}
+
+/// Puts the calling thread back in a scope [`suspend`] left.
+pub(crate) fn resume((id, slot): (u64, usize)) {
+    let _ = CURRENT.try_with(|current| current.set(InScope { id, slot }));
+}
+
+/// Opens scope `id` for the calling thread, in a free slot; `false` when all are used.
+pub(crate) fn open(id: u64, limit: Option<u64>) -> bool {
     for (index, slot) in SLOT_TABLE.iter().enumerate() {
         if slot.id.compare_exchange(0, id, Relaxed, Relaxed).is_ok() {
             *slot.counts.lock() = Some(Counts {
                 limit,
                 ..Counts::default()
             });
-            return Some(index);
+            let _ = CURRENT.try_with(|current| current.set(InScope { id, slot: index }));
+            return true;
         }
     }
-    None
+    false
 }
 
-/// Gives back the slot of scope `id` and returns what it counted; its blocks leave the
-/// table (those still live are the scope's leaks, in the counts).
-pub(crate) fn release_slot(id: u64) -> Option<Counts> {
+/// Closes scope `id` and returns what it counted; its blocks leave the table (those
+/// still live are the scope's leaks, in the counts).
+pub(crate) fn close(id: u64) -> Option<Counts> {
+    let _ = CURRENT.try_with(|current| {
+        if current.get().id == id {
+            current.set(NO_SCOPE);
+        }
+    });
     let slot = SLOT_TABLE.iter().find(|slot| slot.id.load(Relaxed) == id)?;
     let counts = slot.counts.lock().take();
-    for shard in &BLOCKS {
-        shard.lock().retain(|_, block| block.scope != id);
-    }
     slot.id.store(0, Relaxed);
+    for shard in &BLOCKS {
+        shard.lock().retain(|_, block| block.scope.id != id);
+    }
     counts
 }
 
-/// Clears the counts of scope `id` (keeping its limit); returns how many blocks it had
-/// counted as allocated.
-pub(crate) fn reset_counts(id: u64) -> u64 {
+/// Clears the counts of the calling thread's scope (keeping its limit); returns how many
+/// blocks it had counted as allocated.
+pub(crate) fn reset_counts() -> u64 {
+    let scope = CURRENT.try_with(Cell::get).unwrap_or(NO_SCOPE);
     let mut allocated = 0;
-    with_counts(id, |counts| {
+    with_counts(scope, |counts| {
         allocated = counts.allocated_blocks;
         *counts = Counts {
             limit: counts.limit,
@@ -148,9 +217,10 @@ pub(crate) fn reset_counts(id: u64) -> u64 {
     allocated
 }
 
-/// Runs `update` on the counts of scope `id`, if it is open.
-fn with_counts(id: u64, update: impl FnOnce(&mut Counts)) {
-    if let Some(slot) = SLOT_TABLE.iter().find(|slot| slot.id.load(Relaxed) == id)
+/// Runs `update` on the counts of `scope`, if it is open.
+fn with_counts(scope: InScope, update: impl FnOnce(&mut Counts)) {
+    if let Some(slot) = SLOT_TABLE.get(scope.slot)
+        && slot.id.load(Relaxed) == scope.id
         && let Some(counts) = slot.counts.lock().as_mut()
     {
         update(counts);
@@ -165,51 +235,30 @@ fn shard_of(address: usize) -> &'static Blocks {
 /// A successful allocation: entered in the calling thread's scope, if it is in one.
 #[inline]
 pub(crate) fn on_alloc(address: usize, size: usize) {
-    let id = current();
-    if id == 0 {
+    let scope = CURRENT.try_with(Cell::get).unwrap_or(NO_SCOPE);
+    if scope.id == 0 {
         return;
     }
     let Entry::Entered(_guard) = guard::enter() else {
         return;
     };
-    enter_block(id, address, size as u64);
+    enter_block(scope, address, size as u64);
 }
 
 #[cold]
 #[inline(never)]
-fn enter_block(id: u64, address: usize, size: u64) {
+fn enter_block(scope: InScope, address: usize, size: u64) {
+    if !is_open(scope) {
+        let _ = CURRENT.try_with(|current| current.set(NO_SCOPE));
+        return;
+    }
     let mut stack = Stack::new();
     frames::capture(&mut stack, thread::current().stack_top);
     let site = site::intern(&stack);
-    let key = site.map_or(0, |site| std::ptr::from_ref(site) as usize);
-    with_counts(id, |counts| {
-        counts.first_site.get_or_insert(site);
-        counts.allocated_bytes += size;
-        counts.allocated_blocks += 1;
-        counts.live_bytes += size;
-        counts.live_blocks += 1;
-        let entry = counts.by_site.entry(key).or_insert((site, 0, 0));
-        entry.1 += size;
-        entry.2 += 1;
-        if counts.live_bytes > counts.peak_bytes {
-            counts.peak_bytes = counts.live_bytes;
-            if counts.limit.is_some_and(|limit| counts.live_bytes > limit) {
-                counts.top_at_peak = counts
-                    .by_site
-                    .values()
-                    .max_by_key(|(_, bytes, _)| *bytes)
-                    .map(|&(site, bytes, _)| (site, bytes));
-            }
-        }
-    });
-    shard_of(address).lock().insert(
-        address,
-        ScopeBlock {
-            scope: id,
-            size,
-            site,
-        },
-    );
+    with_counts(scope, |counts| counts.add(site, size));
+    shard_of(address)
+        .lock()
+        .insert(address, ScopeBlock { scope, size, site });
 }
 
 /// A block about to be freed (by any thread): out of its scope, if it was in one.
@@ -226,15 +275,5 @@ fn take_block(address: usize) {
     let Some(block) = shard_of(address).lock().remove(&address) else {
         return;
     };
-    let key = block
-        .site
-        .map_or(0, |site| std::ptr::from_ref(site) as usize);
-    with_counts(block.scope, |counts| {
-        counts.live_bytes = counts.live_bytes.saturating_sub(block.size);
-        counts.live_blocks = counts.live_blocks.saturating_sub(1);
-        if let Some(entry) = counts.by_site.get_mut(&key) {
-            entry.1 = entry.1.saturating_sub(block.size);
-            entry.2 = entry.2.saturating_sub(1);
-        }
-    });
+    with_counts(block.scope, |counts| counts.remove(block.site, block.size));
 }

@@ -45,8 +45,8 @@ impl LeakSite {
         &self.frames
     }
 
-    /// The stack from the first frame that is neither the allocator nor the standard
-    /// library: the code that allocated, then its callers.
+    /// The frames that are neither the allocator nor the standard library: the code
+    /// that allocated, then its callers.
     #[must_use]
     pub fn user_frames(&self) -> Vec<Frame> {
         symbols::user_frames(&self.frames, usize::MAX)

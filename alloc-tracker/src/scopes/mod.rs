@@ -2,6 +2,7 @@
 //! parallel runner (`hot::scope` does the counting).
 
 pub(crate) mod checks;
+pub(crate) mod future;
 pub(crate) mod leaks;
 mod open;
 pub(crate) mod symbols;

@@ -29,6 +29,8 @@ test file for an integration test), as a dev-only allocator if you like:
 pub(crate) struct Scope {
     id: u64,
     open: bool,
+    /// While suspended (a future between polls): where to resume.
+    suspended: Option<(u64, usize)>,
 }
 
 impl Scope {
@@ -44,11 +46,6 @@ impl Scope {
              memleak::leaks, limit_memory or assert_no_alloc"
         );
         let id = NEXT_ID.fetch_add(1, Relaxed) + 1;
-        assert!(
-            scope::claim_slot(id, limit).is_some(),
-            "memleak::{api}: more than {} scopes are open at once",
-            scope::SLOTS
-        );
         {
             let mut open = OPEN.lock();
             if *open == 0 {
@@ -57,8 +54,18 @@ impl Scope {
             }
             *open += 1;
         }
-        scope::set_current(id);
-        let mut scope = Self { id, open: true };
+        let mut scope = Self {
+            id,
+            open: true,
+            suspended: None,
+        };
+        if !scope::open(id, limit) {
+            scope.close();
+            panic!(
+                "memleak::{api}: more than {} scopes are open at once",
+                scope::SLOTS
+            );
+        }
         if !scope.sees_allocations() {
             scope.close();
             panic!(
@@ -74,7 +81,26 @@ impl Scope {
     fn sees_allocations(&mut self) -> bool {
         let probe = std::hint::black_box(Box::new(0x6d65_6d6c_6561_6b00_u64));
         drop(probe);
-        scope::reset_counts(self.id) >= 1
+        scope::reset_counts() >= 1
+    }
+
+    /// Takes the calling thread out of the scope until [`resume`](Self::resume); the
+    /// scope stays open (frees of its blocks still count).
+    pub(crate) fn suspend(&mut self) {
+        self.suspended = scope::suspend();
+    }
+
+    /// Puts the calling thread (perhaps another than before) back in the scope.
+    #[track_caller]
+    pub(crate) fn resume(&mut self, api: &str) {
+        assert!(
+            scope::current() == 0,
+            "memleak::{api}: scopes do not nest; this thread is already inside \
+             memleak::leaks, limit_memory or assert_no_alloc"
+        );
+        if let Some(at) = self.suspended.take() {
+            scope::resume(at);
+        }
     }
 
     /// Closes the scope; what it counted.
@@ -82,8 +108,7 @@ impl Scope {
         if !std::mem::replace(&mut self.open, false) {
             return Counts::default();
         }
-        scope::set_current(0);
-        let counts = scope::release_slot(self.id).unwrap_or_default();
+        let counts = scope::close(self.id).unwrap_or_default();
         let mut open = OPEN.lock();
         *open = open.saturating_sub(1);
         if *open == 0 {

@@ -26,6 +26,16 @@ impl std::fmt::Display for Frame {
 /// The frames of return addresses `stack` (innermost first), inlined functions
 /// expanded.
 pub(crate) fn resolve(stack: &[usize]) -> Vec<Frame> {
+    // Files under the current directory (the package's, under cargo test) are shown
+    // relative to it.
+    let cwd = std::env::current_dir().ok();
+    let shown = |path: &std::path::Path| {
+        cwd.as_deref()
+            .and_then(|cwd| path.strip_prefix(cwd).ok())
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
     let mut frames = Vec::new();
     for (index, &address) in stack.iter().enumerate() {
         // A return address points after its call: look up the call itself.
@@ -41,7 +51,7 @@ pub(crate) fn resolve(stack: &[usize]) -> Vec<Frame> {
                 .map_or_else(|| format!("{address:#x}"), |name| format!("{name:#}"));
             frames.push(Frame {
                 function,
-                file: symbol.filename().map(|path| path.display().to_string()),
+                file: symbol.filename().map(shown),
                 line: symbol.lineno(),
             });
         });
@@ -75,11 +85,13 @@ fn is_plumbing(frame: &Frame) -> bool {
         })
 }
 
-/// The frames from the first that is not allocator or std plumbing, at most `most`.
+/// The frames that are not allocator or std plumbing, at most `most`: the code that
+/// allocated, then its callers.
 pub(crate) fn user_frames(frames: &[Frame], most: usize) -> Vec<Frame> {
-    let first = frames
+    frames
         .iter()
-        .position(|frame| !is_plumbing(frame))
-        .unwrap_or(0);
-    frames.iter().skip(first).take(most).cloned().collect()
+        .filter(|frame| !is_plumbing(frame))
+        .take(most)
+        .cloned()
+        .collect()
 }
