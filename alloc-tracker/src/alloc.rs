@@ -102,7 +102,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
             pending,
             block as usize,
             moved as usize,
-            new_size,
+            (layout.size(), new_size),
             layout.align(),
         );
         moved

@@ -70,7 +70,13 @@ pub fn realloc_begin(address: usize) -> Realloc {
 /// After it: `new_address` is 0 when it failed (the old block is then unchanged).
 #[inline]
 pub fn realloc_end(pending: Realloc, old_address: usize, new_address: usize, new_size: usize) {
-    events::realloc_end(pending.0, old_address, new_address, new_size, MALLOC_ALIGN);
+    events::realloc_end(
+        pending.0,
+        old_address,
+        new_address,
+        (0, new_size),
+        MALLOC_ALIGN,
+    );
 }
 
 /// One of the interposer's own allocations (the engine's tables), of `size` bytes.

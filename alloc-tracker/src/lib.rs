@@ -34,7 +34,7 @@
 //! With `TrackingAlloc` as the test binary's global allocator, a test asserts on its own
 //! memory under plain `cargo test`, exactly, while libtest runs the others in parallel:
 //! [`leaks`], [`assert_no_leaks`], [`limit_memory`], [`assert_no_alloc`] and, for async
-//! tests, [`leaks_future`]. They count the calling thread's allocations (the future's
+//! tests, [`leaks_future`]; [`HeapStats::get`] gives the heap's figures. They count the calling thread's allocations (the future's
 //! polls), freed by any thread; not those of threads started inside. Scopes do not nest.
 //! Without the tracker installed, each panics with the lines to add.
 //!
@@ -105,6 +105,7 @@ use hot::{guard, shard, site, stats};
 use lifecycle::{exit, start};
 pub use scopes::checks::{assert_no_alloc, assert_no_leaks, leaks, limit_memory};
 pub use scopes::future::{LeaksFuture, leaks_future};
+pub use scopes::heap_stats::{HeapCounts, HeapStats};
 pub use scopes::leaks::{LeakSite, Leaks};
 pub use scopes::symbols::Frame;
 

@@ -255,3 +255,23 @@ fn a_future_counts_its_own_polls_not_the_tasks_between_them() {
     assert_eq!((found.bytes(), found.blocks()), (800, 2), "{found}");
     assert_eq!(found.sites().len(), 2, "{found}");
 }
+
+/// `HeapStats`: the thread's own figures move by exactly what it allocates, however many
+/// other tests allocate meanwhile; the process's by at least as much.
+#[test]
+fn heap_stats_count_this_thread_exactly_and_the_process_too() {
+    let before = memleak::HeapStats::get();
+    let kept = std::hint::black_box(vec![1u8; 10_000]);
+    let dropped = std::hint::black_box(vec![2u8; 50_000]);
+    drop(dropped);
+    let after = memleak::HeapStats::get();
+    let thread = (
+        after.thread.live_bytes - before.thread.live_bytes,
+        after.thread.total_bytes - before.thread.total_bytes,
+        after.thread.total_blocks - before.thread.total_blocks,
+    );
+    assert_eq!(thread, (10_000, 60_000, 2), "{before:?}\n{after:?}");
+    assert!(after.thread.peak_bytes >= before.thread.live_bytes + 60_000);
+    assert!(after.process.total_bytes >= before.process.total_bytes + 60_000);
+    drop(kept);
+}

@@ -12,3 +12,9 @@ fn leaks_without_the_tracker_installed_says_how_to_install_it() {
 fn assert_no_alloc_without_the_tracker_installed_panics_too() {
     memleak::assert_no_alloc(|| 1 + 1);
 }
+
+#[test]
+#[should_panic(expected = "#[global_allocator]")]
+fn heap_stats_without_the_tracker_installed_panics_too() {
+    let _ = memleak::HeapStats::get();
+}

@@ -9,7 +9,7 @@ use crate::hot::record::Record;
 use crate::hot::sampling::{self, Weight};
 use crate::hot::shard::{self, Removal};
 use crate::hot::site::Site;
-use crate::hot::{scope, site, state, stats, thread};
+use crate::hot::{counting, scope, site, state, stats, thread};
 use crate::os::frames::{self, Capture, Stack};
 
 /// Records a successful allocation of `size` bytes at `address` (under sampling, when
@@ -19,12 +19,12 @@ pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
     let now = state::now();
     if now != state::ON {
         if now == state::SCOPED {
-            scope::on_alloc(address, size);
+            scoped_alloc(address, size);
         }
         return;
     }
-    if scope::any_open() {
-        scope::on_alloc(address, size);
+    if scope::any_open() || counting::is_on() {
+        scoped_alloc(address, size);
     }
     let mean = sampling::mean_bytes();
     if mean != 0 && !sampled(size, mean) {
@@ -59,14 +59,14 @@ pub(crate) fn on_dealloc(address: usize, size: usize) {
     let now = state::now();
     if now != state::ON {
         if now == state::SCOPED {
-            scope::on_free(address);
+            scoped_free(address, size);
         } else {
             wait_for_scan();
         }
         return;
     }
-    if scope::any_open() {
-        scope::on_free(address);
+    if scope::any_open() || counting::is_on() {
+        scoped_free(address, size);
     }
     let mean = sampling::mean_bytes();
     if mean != 0 && !sampling::may_be_recorded(address) {
@@ -108,7 +108,9 @@ pub(crate) fn realloc_begin(address: usize, old_size: usize) -> Realloc {
     let now = state::now();
     if now != state::ON {
         if now == state::SCOPED {
-            scope::on_free(address);
+            if scope::any_open() {
+                scope::on_free(address);
+            }
             return Realloc::Scoped;
         }
         wait_for_scan();
@@ -155,11 +157,17 @@ pub(crate) fn realloc_end(
     pending: Realloc,
     old_address: usize,
     new_address: usize,
-    new_size: usize,
+    (old_size, new_size): (usize, usize),
     align: usize,
 ) {
-    if new_address != 0 && !matches!(pending, Realloc::Untracked) && scope::any_open() {
-        scope::on_alloc(new_address, new_size);
+    if new_address != 0 && !matches!(pending, Realloc::Untracked) {
+        if scope::any_open() {
+            scope::on_alloc(new_address, new_size);
+        }
+        if counting::is_on() && !guard::is_inside() {
+            counting::on_free(old_size);
+            counting::on_alloc(new_size);
+        }
     }
     // The guard is held to the end of this function: recording allocates.
     let (_guard, old, mean) = match pending {
@@ -190,6 +198,29 @@ pub(crate) fn realloc_end(
     }
     if let Some(site) = record_new(new_address, new_size, align, mean) {
         site.on_realloc();
+    }
+}
+
+/// An allocation while scopes are open or `HeapStats` counts: the tracker's own
+/// allocations are neither.
+#[inline]
+fn scoped_alloc(address: usize, size: usize) {
+    if counting::is_on() && !guard::is_inside() {
+        counting::on_alloc(size);
+    }
+    if scope::any_open() {
+        scope::on_alloc(address, size);
+    }
+}
+
+/// A free while scopes are open or `HeapStats` counts.
+#[inline]
+fn scoped_free(address: usize, size: usize) {
+    if counting::is_on() && !guard::is_inside() {
+        counting::on_free(size);
+    }
+    if scope::any_open() {
+        scope::on_free(address);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The hot path: what runs inside `alloc`, `dealloc` and `realloc`. It imports only from
 //! here and from `os`: never exit, output or sampler code, never file I/O.
 
+pub(crate) mod counting;
 pub(crate) mod events;
 pub(crate) mod guard;
 pub(crate) mod peak;

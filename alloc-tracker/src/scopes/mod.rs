@@ -3,6 +3,7 @@
 
 pub(crate) mod checks;
 pub(crate) mod future;
+pub(crate) mod heap_stats;
 pub(crate) mod leaks;
-mod open;
+pub(crate) mod open;
 pub(crate) mod symbols;

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use parking_lot::Mutex;
 
+use crate::hot::counting;
 use crate::hot::scope::{self, Counts};
 use crate::hot::state;
 use crate::lifecycle::start;
@@ -23,6 +24,16 @@ test file for an integration test), as a dev-only allocator if you like:
     #[global_allocator]
     static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
 ";
+
+/// Starts `HeapStats`' counting, once: the hot path then sees every event, as while a
+/// scope is open, for good.
+pub(crate) fn start_counting() {
+    start::is_tracking_deciding();
+    let _open = OPEN.lock();
+    if counting::start() {
+        state::open_scoped();
+    }
+}
 
 /// An open scope; dropping it (when the closure panics) closes it.
 #[derive(Debug)]
@@ -113,7 +124,9 @@ impl Scope {
         *open = open.saturating_sub(1);
         if *open == 0 {
             scope::set_any_open(false);
-            state::close_scoped();
+            if !counting::is_on() {
+                state::close_scoped();
+            }
         }
         counts
     }
