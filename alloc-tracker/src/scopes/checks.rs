@@ -66,14 +66,9 @@ pub fn limit_memory<R>(limit: u64, work: impl FnOnce() -> R) -> R {
         let top = counts
             .top_at_peak
             .map_or_else(String::new, |(site, bytes)| {
-                let frames = site.map_or_else(Vec::new, |site| symbols::resolve(site.frames()));
-                let shown: Vec<String> = symbols::user_frames(&frames, 5)
-                    .iter()
-                    .map(|frame| format!("\n    {frame}"))
-                    .collect();
                 format!(
                     "; at that peak most of it, {bytes} bytes, was allocated at:{}",
-                    shown.concat()
+                    symbols::stack_lines(site)
                 )
             });
         panic!(
@@ -103,20 +98,12 @@ pub fn assert_no_alloc<R>(work: impl FnOnce() -> R) -> R {
     let value = work();
     let counts = scope.close();
     if counts.allocated_blocks > 0 {
-        let frames = counts
-            .first_site
-            .flatten()
-            .map_or_else(Vec::new, |site| symbols::resolve(site.frames()));
-        let shown: Vec<String> = symbols::user_frames(&frames, 5)
-            .iter()
-            .map(|frame| format!("\n    {frame}"))
-            .collect();
         let (blocks, bytes) = (counts.allocated_blocks, counts.allocated_bytes);
         let plural = if blocks == 1 { "" } else { "s" };
         panic!(
             "memleak::assert_no_alloc: {blocks} allocation{plural} ({bytes} bytes); the \
              first at:{}",
-            shown.concat()
+            symbols::stack_lines(counts.first_site.flatten())
         );
     }
     value

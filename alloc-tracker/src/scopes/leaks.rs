@@ -5,9 +5,6 @@ use std::fmt;
 use crate::hot::scope::Counts;
 use crate::scopes::symbols::{self, Frame};
 
-/// Frames of each site shown in messages.
-const SHOWN_FRAMES: usize = 5;
-
 /// What [`leaks`](crate::leaks) found: the blocks the closure allocated (on its thread)
 /// and had not freed when it returned, its return value dropped.
 #[derive(Debug, Clone, Default)]
@@ -125,7 +122,7 @@ impl fmt::Display for Leaks {
                 plural(site.bytes, "byte"),
                 plural(site.blocks, "block")
             )?;
-            let frames = symbols::user_frames(&site.frames, SHOWN_FRAMES);
+            let frames = symbols::user_frames(&site.frames, symbols::SHOWN_FRAMES);
             if frames.is_empty() {
                 write!(f, "\n    (no stack)")?;
             }

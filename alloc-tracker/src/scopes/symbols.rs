@@ -1,6 +1,8 @@
 //! Names for the stacks the in-test API prints: resolved in the test process, where the
 //! panic message needs them (profiles are symbolized by leak-report instead).
 
+use crate::hot::site::Site;
+
 /// One frame of a stack, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
@@ -94,4 +96,18 @@ pub(crate) fn user_frames(frames: &[Frame], most: usize) -> Vec<Frame> {
         .take(most)
         .cloned()
         .collect()
+}
+
+/// Frames of a message's stack.
+pub(crate) const SHOWN_FRAMES: usize = 5;
+
+/// A site's first user frames, each on a line of its own, indented; `(no stack)` when
+/// there are none.
+pub(crate) fn stack_lines(site: Option<&Site>) -> String {
+    let frames = site.map_or_else(Vec::new, |site| resolve(site.frames()));
+    let shown = user_frames(&frames, SHOWN_FRAMES);
+    if shown.is_empty() {
+        return "\n    (no stack)".to_owned();
+    }
+    shown.iter().map(|frame| format!("\n    {frame}")).collect()
 }
