@@ -170,6 +170,20 @@ pub(crate) fn describe_status(status: ExitStatus) -> String {
     format!("ended with {status}")
 }
 
+/// The signal that ended the program, if one did.
+pub(crate) fn exit_signal(status: ExitStatus) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        status.signal()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
+    }
+}
+
 /// Why a program that ended with `status` could write no profile, when its end says so:
 /// a signal ends a process without running its exit hooks, where the tracker writes.
 pub(crate) fn why_no_profile(status: ExitStatus) -> Option<&'static str> {

@@ -14,7 +14,7 @@ use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
 use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
 use crate::interposer::Interposer;
-use crate::process::{describe_status, why_no_profile};
+use crate::process::{describe_status, exit_signal, why_no_profile};
 use crate::report::{self, ALL_FILES, FILES};
 use crate::setup::tracker_setup;
 use crate::term::say;
@@ -133,20 +133,6 @@ fn report_run(profile_path: &Path, out_dir: &Path, status: ExitStatus) -> Result
         ));
     }
     Ok(report::outcome(&report))
-}
-
-/// The signal that ended the program, if one did.
-pub(crate) fn exit_signal(status: ExitStatus) -> Option<i32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt as _;
-        status.signal()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = status;
-        None
-    }
 }
 
 /// `path` as a `MEMLEAK_OUT` pattern: the tracker expands `%p` to the pid and `%%` to `%`,

@@ -23,7 +23,7 @@ pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
         }
         return;
     }
-    if scope::any_open() || counting::is_on() {
+    if state::is_watched() {
         scoped_alloc(address, size);
     }
     let mean = sampling::mean_bytes();
@@ -65,7 +65,7 @@ pub(crate) fn on_dealloc(address: usize, size: usize) {
         }
         return;
     }
-    if scope::any_open() || counting::is_on() {
+    if state::is_watched() {
         scoped_free(address, size);
     }
     let mean = sampling::mean_bytes();
@@ -116,7 +116,7 @@ pub(crate) fn realloc_begin(address: usize, old_size: usize) -> Realloc {
         wait_for_scan();
         return Realloc::Untracked;
     }
-    if scope::any_open() {
+    if state::is_watched() && scope::any_open() {
         scope::on_free(address);
     }
     let guard = match guard::enter() {
@@ -160,7 +160,9 @@ pub(crate) fn realloc_end(
     (old_size, new_size): (usize, usize),
     align: usize,
 ) {
-    if new_address != 0 && !matches!(pending, Realloc::Untracked) {
+    let watched = matches!(pending, Realloc::Scoped)
+        || (state::is_watched() && !matches!(pending, Realloc::Untracked));
+    if new_address != 0 && watched {
         if scope::any_open() {
             scope::on_alloc(new_address, new_size);
         }

@@ -20,6 +20,7 @@ use hashbrown::HashMap;
 use parking_lot::Mutex;
 
 use crate::hot::guard::{self, Entry};
+use crate::hot::shard::{AddressKey, SHARDS, shard_index};
 use crate::hot::site::{self, Site};
 use crate::hot::spin_lock::SpinMutex;
 use crate::hot::thread;
@@ -40,7 +41,6 @@ thread_local! {
 
 /// Scopes open at once, at most (one per test running in parallel, usually).
 pub(crate) const SLOTS: usize = 256;
-const SHARDS: usize = 64;
 
 /// Whether any scope is open (also with the tracker recording).
 static ANY_OPEN: AtomicBool = AtomicBool::new(false);
@@ -53,20 +53,10 @@ struct ScopeBlock {
     site: Option<&'static Site>,
 }
 
-type Blocks = SpinMutex<HashMap<usize, ScopeBlock, Fixed>>;
+type Blocks = SpinMutex<HashMap<usize, ScopeBlock, AddressKey>>;
 
-static BLOCKS: [Blocks; SHARDS] = [const { SpinMutex::new(HashMap::with_hasher(Fixed)) }; SHARDS];
-
-/// Hashes with no per-process random state, so the tables can be built in a `static`.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Fixed;
-
-impl std::hash::BuildHasher for Fixed {
-    type Hasher = std::hash::DefaultHasher;
-    fn build_hasher(&self) -> Self::Hasher {
-        std::hash::DefaultHasher::new()
-    }
-}
+static BLOCKS: [Blocks; SHARDS] =
+    [const { SpinMutex::new(HashMap::with_hasher(AddressKey)) }; SHARDS];
 
 /// What a scope counted.
 #[derive(Debug, Default)]
@@ -77,7 +67,7 @@ pub(crate) struct Counts {
     pub(crate) allocated_bytes: u64,
     pub(crate) allocated_blocks: u64,
     /// Live bytes and blocks by site (the site's address; 0 without a stack).
-    pub(crate) by_site: HashMap<usize, (Option<&'static Site>, u64, u64), Fixed>,
+    pub(crate) by_site: HashMap<usize, (Option<&'static Site>, u64, u64), AddressKey>,
     /// Over this many live bytes, the site that held most is noted at each new peak.
     pub(crate) limit: Option<u64>,
     /// At the highest peak over `limit`: the site that held most then, and its bytes.
@@ -228,8 +218,7 @@ fn with_counts(scope: InScope, update: impl FnOnce(&mut Counts)) {
 }
 
 fn shard_of(address: usize) -> &'static Blocks {
-    let index = ((address >> 4) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58;
-    BLOCKS.get(index as usize % SHARDS).unwrap_or(&BLOCKS[0])
+    BLOCKS.get(shard_index(address)).unwrap_or(&BLOCKS[0])
 }
 
 /// A successful allocation: entered in the calling thread's scope, if it is in one.

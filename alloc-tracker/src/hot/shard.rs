@@ -9,15 +9,16 @@ use hashbrown::HashMap;
 use crate::hot::record::Record;
 use crate::hot::state;
 
-const SHARDS: usize = 64;
+pub(crate) const SHARDS: usize = 64;
 
 /// Blocks in one 4 KiB page share a shard: a big heap has many pages, so the shards
 /// stay evenly loaded, while blocks allocated one after another (usually neighbours
 /// in memory) land in one table.
 const PAGE_SHIFT: u32 = 12;
 
+/// The shard of a block, by its page (`hot::scope`'s tables shard alike).
 #[inline]
-fn shard_index(address: usize) -> usize {
+pub(crate) fn shard_index(address: usize) -> usize {
     let page = (address >> PAGE_SHIFT) as u64;
     (page.wrapping_mul(K) >> 58) as usize % SHARDS
 }
@@ -48,11 +49,13 @@ fn locality_hash(address: usize) -> u64 {
     offset | (((page >> 20) << 8) & INDEX_BITS) | (tag << 57)
 }
 
+/// Hashes addresses with [`locality_hash`]; with no random state, so tables keyed by
+/// address can be built in a `static` (here and in `hot::scope`).
 #[derive(Debug, Default, Clone, Copy)]
-struct AddressKey;
+pub(crate) struct AddressKey;
 
 #[derive(Debug, Default)]
-struct AddressHasher(u64);
+pub(crate) struct AddressHasher(u64);
 
 impl std::hash::Hasher for AddressHasher {
     fn finish(&self) -> u64 {

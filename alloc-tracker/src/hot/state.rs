@@ -23,6 +23,9 @@ const FROZEN: u8 = 4;
 pub(crate) const SCOPED: u8 = 5;
 
 static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
+/// Whether scopes are open or `HeapStats` counts: with recording on, the hot path's one
+/// extra load to know whether they need the event too.
+static WATCHED: AtomicBool = AtomicBool::new(false);
 /// Whether this engine is the preloaded interposer's rather than a `TrackingAlloc`'s.
 static PRELOADED: AtomicBool = AtomicBool::new(false);
 static START_NS: AtomicU64 = AtomicU64::new(0);
@@ -39,13 +42,23 @@ pub(crate) fn now() -> u8 {
     MODE.load(Relaxed)
 }
 
-/// The first scope opens while nothing records: scopes' events start to be seen.
+/// Whether scopes or `HeapStats` want the events (see [`open_scoped`]).
+#[inline]
+pub(crate) fn is_watched() -> bool {
+    WATCHED.load(Relaxed)
+}
+
+/// The first scope opens, or `HeapStats` starts counting: their events start to be seen,
+/// through [`SCOPED`] while nothing records, else through [`is_watched`].
 pub(crate) fn open_scoped() {
+    WATCHED.store(true, SeqCst);
     let _ = MODE.compare_exchange(OFF, SCOPED, SeqCst, SeqCst);
 }
 
-/// The last scope closed: back to off, unless something else happened meanwhile.
+/// The last scope closed and nothing counts: back to off, unless something else
+/// happened meanwhile.
 pub(crate) fn close_scoped() {
+    WATCHED.store(false, SeqCst);
     let _ = MODE.compare_exchange(SCOPED, OFF, SeqCst, SeqCst);
 }
 

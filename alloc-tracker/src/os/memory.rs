@@ -115,6 +115,19 @@ pub(crate) struct ModuleRoots {
     pub(crate) tls_layout: Vec<TlsBlock>,
 }
 
+/// What a running thread left when the exit scan asked for its registers
+/// (`thread_registers`, Linux).
+#[derive(Debug)]
+pub(crate) struct CapturedThread {
+    pub(crate) kernel_id: u32,
+    /// Where its stack stood when the signal came; 0 when unknown.
+    pub(crate) stack_pointer: usize,
+    /// Its `pthread_self()`, from which its static TLS blocks are found.
+    pub(crate) thread_pointer: usize,
+    /// Its saved context, every word of it.
+    pub(crate) words: Vec<usize>,
+}
+
 /// One module's TLS block, relative to the thread pointer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TlsBlock {

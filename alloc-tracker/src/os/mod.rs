@@ -8,7 +8,7 @@ pub(crate) mod module;
 mod unwind;
 
 pub(crate) use detached_thread::{DetachedThread, spawn_detached};
-pub(crate) use memory::{MemoryRange, ModuleRoots};
+pub(crate) use memory::{CapturedThread, MemoryRange, ModuleRoots};
 
 #[cfg(unix)]
 pub(crate) mod signals;
@@ -32,7 +32,7 @@ pub(crate) use roots_linux::{kernel_thread_id, live_thread_ids, module_roots, re
 #[cfg(target_os = "linux")]
 mod thread_registers;
 #[cfg(target_os = "linux")]
-pub(crate) use thread_registers::{CapturedThread, thread_registers};
+pub(crate) use thread_registers::thread_registers;
 #[cfg(target_os = "linux")]
 mod loaded_objects;
 #[cfg(target_os = "linux")]
@@ -70,6 +70,8 @@ pub(crate) use other::{stack_top, thread_name};
 pub(crate) mod footprint;
 pub(crate) use footprint::{CgroupMemory, Footprint, Limit, MallocInfo, Pressure, Stall};
 #[cfg(target_os = "linux")]
+mod malloc_linux;
+#[cfg(target_os = "linux")]
 mod probes_linux;
 #[cfg(target_os = "linux")]
 pub(crate) use probes_linux::{
@@ -90,8 +92,8 @@ pub(crate) use no_probes::{sample as sample_footprint, sample as sample_footprin
 mod no_roots;
 #[cfg(not(target_os = "linux"))]
 pub(crate) use no_roots::{
-    CapturedThread, kernel_thread_id, live_thread_ids, module_roots, program_function_ranges,
-    readable_mappings, thread_registers,
+    kernel_thread_id, live_thread_ids, module_roots, program_function_ranges, readable_mappings,
+    thread_registers,
 };
 
 /// Whether this platform can find the scan's roots; elsewhere profiles carry no

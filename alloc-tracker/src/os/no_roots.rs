@@ -1,7 +1,7 @@
 //! Platforms whose scan roots are not found yet (macOS: the dyld image list and Mach
 //! thread states are the way): nothing is scanned.
 
-use crate::os::{MemoryRange, ModuleRoots};
+use crate::os::{CapturedThread, MemoryRange, ModuleRoots};
 
 /// Unknown.
 pub(crate) fn readable_mappings() -> Vec<MemoryRange> {
@@ -26,15 +26,6 @@ pub(crate) fn module_roots() -> ModuleRoots {
 /// Unknown.
 pub(crate) fn program_function_ranges(_pattern: &[u8]) -> Vec<std::ops::Range<usize>> {
     Vec::new()
-}
-
-/// A thread's registers, as Linux captures them; never made here.
-#[derive(Debug)]
-pub(crate) struct CapturedThread {
-    pub(crate) kernel_id: u32,
-    pub(crate) stack_pointer: usize,
-    pub(crate) thread_pointer: usize,
-    pub(crate) words: Vec<usize>,
 }
 
 /// Unknown: no thread's registers.

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
 pub(crate) type Handler = extern "C" fn(libc::c_int);
 
 /// A handler that is given the interrupted thread's saved registers.
+#[cfg(target_os = "linux")]
 pub(crate) type ContextHandler =
     extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
 
@@ -45,6 +46,7 @@ pub(crate) fn install_where_default(signal: libc::c_int, handler: Handler) -> bo
 
 /// Installs `handler`, with the interrupted context, when the signal's action is the
 /// default one or already this handler.
+#[cfg(target_os = "linux")]
 pub(crate) fn install_context_handler(signal: libc::c_int, handler: ContextHandler) -> bool {
     let Some(current) = current_action(signal) else {
         return false;

@@ -16,6 +16,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::memory::CapturedThread;
 use super::signals;
 
 /// Threads beyond this many are scanned through their stacks only.
@@ -32,18 +33,6 @@ struct Slot {
     stack_pointer: AtomicUsize,
     thread_pointer: AtomicUsize,
     words: [AtomicUsize; CONTEXT_WORDS],
-}
-
-/// What a thread that answered left in its slot.
-#[derive(Debug)]
-pub(crate) struct CapturedThread {
-    pub(crate) kernel_id: u32,
-    /// Where its stack stood when the signal came; 0 when unknown.
-    pub(crate) stack_pointer: usize,
-    /// Its `pthread_self()`, from which its static TLS blocks are found.
-    pub(crate) thread_pointer: usize,
-    /// Its saved context, every word of it.
-    pub(crate) words: Vec<usize>,
 }
 
 impl Slot {

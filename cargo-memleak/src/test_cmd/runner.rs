@@ -183,7 +183,7 @@ fn run_binary(
     let profile = report::load(&profile_path)?;
     let program_info = ProgramInfo {
         exit_code: status.code(),
-        exit_signal: crate::run::exit_signal(status),
+        exit_signal: crate::process::exit_signal(status),
         ..ProgramInfo::from_profile(&profile)
     };
     let report = settings::build_report(&profile, program_info);

@@ -16,6 +16,8 @@
 //! 4 KiB per block above. Other allocators (macOS's zones, jemalloc, mimalloc) round
 //! differently; their overhead is of the same order.
 
+use crate::profile::loaded::Profile;
+
 /// glibc's size field: `SIZE_SZ`.
 const SIZE_FIELD: u64 = 8;
 /// Chunk alignment: `MALLOC_ALIGNMENT`.
@@ -60,6 +62,29 @@ pub(crate) fn estimate(blocks: u64, known_overhead: u64, known_blocks: u64) -> u
     }
     let estimate = u128::from(blocks) * u128::from(known_overhead) / u128::from(known_blocks);
     u64::try_from(estimate).unwrap_or(u64::MAX)
+}
+
+/// malloc's per-block overhead of the blocks live at exit, and how many blocks that is:
+/// the average that estimates the overhead at other moments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct BlockOverhead {
+    pub(crate) bytes: u64,
+    pub(crate) blocks: u64,
+}
+
+impl BlockOverhead {
+    /// The exact overhead of the profile's live blocks.
+    pub(crate) fn of_live(profile: &Profile) -> Self {
+        Self {
+            bytes: total_overhead(profile.live().iter().map(|block| block.size)),
+            blocks: profile.live().len() as u64,
+        }
+    }
+
+    /// An estimate for `blocks` blocks at another moment.
+    pub(crate) fn estimate(self, blocks: u64) -> u64 {
+        estimate(blocks, self.bytes, self.blocks)
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! memory and file-backed pages, each number derived from one footprint and the tracker's
 //! figures of the same moment. The text is in the `memory_text` module.
 
-use crate::memory::chunks;
+use crate::memory::chunks::BlockOverhead;
 use crate::profile::footprint::Footprint;
 use crate::profile::loaded::Profile;
-use crate::profile::timeline::{Sample, SampleKind};
+use crate::profile::timeline::{Sample, peak_sample};
 
 /// The process's memory by layer at one moment.
 ///
@@ -85,45 +85,6 @@ pub struct MemoryLayers {
     /// When the profile was written, from its footprint (or its `exit` sample's); `None`
     /// without either (an older profile).
     pub at_exit: Option<Layers>,
-}
-
-/// The moment the layers call the peak: the sample before exit that saw the most tracked
-/// live bytes, the `peak` sample among equals, else the earliest. The `peak` sample
-/// alone would not do: it is noted each time the heap grows by a sixteenth, so an
-/// interval sample taken between two such steps can see more.
-pub(crate) fn peak_sample(samples: &[Sample]) -> Option<&Sample> {
-    samples
-        .iter()
-        .filter(|sample| sample.kind != SampleKind::Exit)
-        .max_by(|a, b| {
-            a.live_bytes
-                .cmp(&b.live_bytes)
-                .then_with(|| (a.kind == SampleKind::Peak).cmp(&(b.kind == SampleKind::Peak)))
-                .then_with(|| b.t_ns.cmp(&a.t_ns))
-        })
-}
-
-/// malloc's per-block overhead of the blocks live at exit, and how many blocks that is:
-/// the average that estimates the overhead at other moments.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct BlockOverhead {
-    pub(crate) bytes: u64,
-    pub(crate) blocks: u64,
-}
-
-impl BlockOverhead {
-    /// The exact overhead of the profile's live blocks.
-    pub(crate) fn of_live(profile: &Profile) -> Self {
-        Self {
-            bytes: chunks::total_overhead(profile.live().iter().map(|block| block.size)),
-            blocks: profile.live().len() as u64,
-        }
-    }
-
-    /// An estimate for `blocks` blocks at another moment.
-    fn estimate(self, blocks: u64) -> u64 {
-        chunks::estimate(blocks, self.bytes, self.blocks)
-    }
 }
 
 /// The tracker's figures of one moment, to go with its footprint.
@@ -324,6 +285,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::memory::chunks;
     use crate::symbols::load::parse_profile;
     use crate::testing::{LEAKY, full};
 

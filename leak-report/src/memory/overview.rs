@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::analysis::growth::{GrowingSite, GrowthWindow, find_growth};
-use crate::memory::layers::{BlockOverhead, Layers, MemoryLayers};
+use crate::memory::chunks::BlockOverhead;
+use crate::memory::layers::{Layers, MemoryLayers};
 use crate::model::Origin;
 use crate::profile::loaded::Profile;
 use crate::profile::timeline::Sample;

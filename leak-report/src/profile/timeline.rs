@@ -45,6 +45,22 @@ pub(crate) fn validate(
     Ok(())
 }
 
+/// The moment the layers call the peak: the sample before exit that saw the most tracked
+/// live bytes, the `peak` sample among equals, else the earliest. The `peak` sample
+/// alone would not do: it is noted each time the heap grows by a sixteenth, so an
+/// interval sample taken between two such steps can see more.
+pub(crate) fn peak_sample(samples: &[Sample]) -> Option<&Sample> {
+    samples
+        .iter()
+        .filter(|sample| sample.kind != SampleKind::Exit)
+        .max_by(|a, b| {
+            a.live_bytes
+                .cmp(&b.live_bytes)
+                .then_with(|| (a.kind == SampleKind::Peak).cmp(&(b.kind == SampleKind::Peak)))
+                .then_with(|| b.t_ns.cmp(&a.t_ns))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};

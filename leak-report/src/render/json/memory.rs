@@ -129,7 +129,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::memory::layers::BlockOverhead;
+    use crate::memory::chunks::BlockOverhead;
     use crate::symbols::load::parse_profile;
     use crate::testing::{LEAKY, full};
 

@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use std::io;
 
 use crate::error::Error;
-use crate::memory::layers::{Layers, peak_sample};
+use crate::memory::layers::Layers;
 use crate::profile::timeline::SampleKind;
+use crate::profile::timeline::peak_sample;
 use crate::render::format::seconds;
 use crate::report::model::Report;
 
