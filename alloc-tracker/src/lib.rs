@@ -34,8 +34,9 @@
 //! With `TrackingAlloc` as the test binary's global allocator, a test asserts on its own
 //! memory under plain `cargo test`, exactly, while libtest runs the others in parallel:
 //! [`leaks`], [`assert_no_leaks`], [`limit_memory`], [`assert_no_alloc`] and, for async
-//! tests, [`leaks_future`]; [`HeapStats::get`] gives the heap's figures. They count the calling thread's allocations (the future's
-//! polls), freed by any thread; not those of threads started inside. Scopes do not nest.
+//! //! tests, [`leaks_future`]; [`HeapStats::get`] gives the heap's figures. They count the
+//! allocations of the calling thread (the future's polls) and of the threads it starts
+//! and joins inside, freed by any thread. Scopes do not nest.
 //! Without the tracker installed, each panics with the lines to add.
 //!
 //! # How it works

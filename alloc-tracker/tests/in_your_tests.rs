@@ -17,10 +17,27 @@ fn rendering_leaks_nothing() {
     memleak::assert_no_leaks(|| render(&[1, 2, 3]));
 }
 
+/// Stands in for a leak. (`black_box`: in a release build the optimizer removes an
+/// allocation nothing reads, and there would be no leak to find.)
+fn forget_a_buffer(bytes: usize) {
+    std::mem::forget(std::hint::black_box(vec![0u8; bytes]));
+}
+
 #[test]
 fn a_forgotten_buffer_is_found_exactly() {
-    let found = memleak::leaks(|| std::mem::forget(vec![0u8; 1000]));
+    let found = memleak::leaks(|| forget_a_buffer(1000));
     assert_eq!((found.bytes(), found.blocks()), (1000, 1));
+    let frames = found.sites()[0].user_frames();
+    assert!(frames[0].function.ends_with("forget_a_buffer"));
+}
+
+#[test]
+fn a_joined_threads_leak_counts_too() {
+    let found = memleak::leaks(|| {
+        let worker = std::thread::spawn(|| forget_a_buffer(2000));
+        worker.join().unwrap();
+    });
+    assert_eq!((found.bytes(), found.blocks()), (2000, 1));
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod footprint;
 #[cfg(feature = "serde")]
 mod read;
 mod records;
+pub mod runtime;
 mod sampling;
 mod timeline;
 pub mod write;

@@ -8,6 +8,7 @@ pub(crate) mod peak;
 pub(crate) mod record;
 pub(crate) mod sampling;
 pub(crate) mod scope;
+mod scope_threads;
 pub(crate) mod shard;
 pub(crate) mod site;
 #[expect(

@@ -9,9 +9,8 @@
 //! open (`state::SCOPED` while the tracker does not record otherwise), read with the
 //! same one load as before.
 //!
-//! Threads the scope's thread starts are not counted: nothing in the allocator tells
-//! which thread started which (their kernel names are inherited, but libtest's test
-//! threads share name prefixes, so the names mislead under the parallel runner).
+//! Threads a scope's thread starts join the scope (`scope_threads`); what they allocated
+//! counts if they have finished when the scope closes.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -20,23 +19,32 @@ use hashbrown::HashMap;
 use parking_lot::Mutex;
 
 use crate::hot::guard::{self, Entry};
+use crate::hot::scope_threads;
 use crate::hot::shard::{AddressKey, SHARDS, shard_index};
 use crate::hot::site::{self, Site};
 use crate::hot::spin_lock::SpinMutex;
 use crate::hot::thread;
 use crate::os::frames::{self, Stack};
 
-/// A scope as a thread-local holds it: its id (0: none) and slot.
+/// A scope as a thread-local holds it: its id (0: none) and slot, and which of its
+/// threads this is (0: the one that opened it; n: the n-th it started).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct InScope {
-    id: u64,
-    slot: usize,
+pub(super) struct InScope {
+    pub(super) id: u64,
+    pub(super) slot: usize,
+    pub(super) thread: u32,
 }
 
-const NO_SCOPE: InScope = InScope { id: 0, slot: 0 };
+pub(super) const NO_SCOPE: InScope = InScope {
+    id: 0,
+    slot: 0,
+    thread: 0,
+};
 
 thread_local! {
-    static CURRENT: Cell<InScope> = const { Cell::new(NO_SCOPE) };
+    pub(super) static CURRENT: Cell<InScope> = const { Cell::new(NO_SCOPE) };
+    /// Whether the thread allocated or freed while a scope was open, or opened one.
+    static SEEN: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Scopes open at once, at most (one per test running in parallel, usually).
@@ -74,6 +82,10 @@ pub(crate) struct Counts {
     pub(crate) top_at_peak: Option<(Option<&'static Site>, u64)>,
     /// The first allocation's site, for `assert_no_alloc`.
     pub(crate) first_site: Option<Option<&'static Site>>,
+    /// The threads the scope started, in order: whether each has exited.
+    pub(crate) threads_exited: Vec<bool>,
+    /// Bytes and blocks of threads still running at the close, not counted.
+    pub(crate) running_threads_live: (u64, u64),
 }
 
 impl Counts {
@@ -98,7 +110,7 @@ impl Counts {
         }
     }
 
-    fn remove(&mut self, site: Option<&'static Site>, size: u64) {
+    pub(super) fn remove(&mut self, site: Option<&'static Site>, size: u64) {
         self.live_bytes = self.live_bytes.saturating_sub(size);
         self.live_blocks = self.live_blocks.saturating_sub(1);
         if let Some(entry) = self.by_site.get_mut(&site_key(site)) {
@@ -135,10 +147,15 @@ pub(crate) fn set_any_open(open: bool) {
     ANY_OPEN.store(open, Relaxed);
 }
 
-/// The calling thread's scope id, 0 outside scopes (or in one that has closed).
+/// The id of the scope the calling thread opened, 0 outside scopes (or in one that has
+/// closed, or when the thread only runs in a scope another thread opened).
 pub(crate) fn current() -> u64 {
     let scope = CURRENT.try_with(Cell::get).unwrap_or(NO_SCOPE);
-    if is_open(scope) { scope.id } else { 0 }
+    if scope.thread == 0 && is_open(scope) {
+        scope.id
+    } else {
+        0
+    }
 }
 
 fn is_open(scope: InScope) -> bool {
@@ -152,12 +169,18 @@ fn is_open(scope: InScope) -> bool {
 /// stays open; what it returns puts the thread back in with [`resume`].
 pub(crate) fn suspend() -> Option<(u64, usize)> {
     let scope = CURRENT.try_with(|current| current.replace(NO_SCOPE)).ok()?;
-    (scope.id != 0).then_some((scope.id, scope.slot))
+    (scope.id != 0 && scope.thread == 0).then_some((scope.id, scope.slot))
 }
 
 /// Puts the calling thread back in a scope [`suspend`] left.
 pub(crate) fn resume((id, slot): (u64, usize)) {
-    let _ = CURRENT.try_with(|current| current.set(InScope { id, slot }));
+    let _ = CURRENT.try_with(|current| {
+        current.set(InScope {
+            id,
+            slot,
+            thread: 0,
+        })
+    });
 }
 
 /// Opens scope `id` for the calling thread, in a free slot; `false` when all are used.
@@ -168,7 +191,13 @@ pub(crate) fn open(id: u64, limit: Option<u64>) -> bool {
                 limit,
                 ..Counts::default()
             });
-            let _ = CURRENT.try_with(|current| current.set(InScope { id, slot: index }));
+            let _ = SEEN.try_with(|seen| seen.set(true));
+            let scope = InScope {
+                id,
+                slot: index,
+                thread: 0,
+            };
+            let _ = CURRENT.try_with(|current| current.set(scope));
             return true;
         }
     }
@@ -176,7 +205,8 @@ pub(crate) fn open(id: u64, limit: Option<u64>) -> bool {
 }
 
 /// Closes scope `id` and returns what it counted; its blocks leave the table (those
-/// still live are the scope's leaks, in the counts).
+/// still live are the scope's leaks, in the counts, except those of threads it started
+/// that are still running).
 pub(crate) fn close(id: u64) -> Option<Counts> {
     let _ = CURRENT.try_with(|current| {
         if current.get().id == id {
@@ -184,12 +214,34 @@ pub(crate) fn close(id: u64) -> Option<Counts> {
         }
     });
     let slot = SLOT_TABLE.iter().find(|slot| slot.id.load(Relaxed) == id)?;
-    let counts = slot.counts.lock().take();
+    let mut counts = slot.counts.lock().take()?;
     slot.id.store(0, Relaxed);
     for shard in &BLOCKS {
-        shard.lock().retain(|_, block| block.scope.id != id);
+        shard.lock().retain(|_, block| {
+            if block.scope.id != id {
+                return true;
+            }
+            let thread = block.scope.thread as usize;
+            if thread != 0 && counts.threads_exited.get(thread - 1) != Some(&true) {
+                counts.remove(block.site, block.size);
+                counts.running_threads_live.0 += block.size;
+                counts.running_threads_live.1 += 1;
+            }
+            false
+        });
     }
-    counts
+    Some(counts)
+}
+
+/// Whether a thread scope `id` started is still running.
+pub(crate) fn threads_running(id: u64) -> bool {
+    let Some(slot) = SLOT_TABLE.iter().find(|slot| slot.id.load(Relaxed) == id) else {
+        return false;
+    };
+    slot.counts
+        .lock()
+        .as_ref()
+        .is_some_and(|counts| counts.threads_exited.contains(&false))
 }
 
 /// Clears the counts of the calling thread's scope (keeping its limit); returns how many
@@ -208,7 +260,7 @@ pub(crate) fn reset_counts() -> u64 {
 }
 
 /// Runs `update` on the counts of `scope`, if it is open.
-fn with_counts(scope: InScope, update: impl FnOnce(&mut Counts)) {
+pub(super) fn with_counts(scope: InScope, update: impl FnOnce(&mut Counts)) {
     if let Some(slot) = SLOT_TABLE.get(scope.slot)
         && slot.id.load(Relaxed) == scope.id
         && let Some(counts) = slot.counts.lock().as_mut()
@@ -226,6 +278,7 @@ fn shard_of(address: usize) -> &'static Blocks {
 pub(crate) fn on_alloc(address: usize, size: usize) {
     let scope = CURRENT.try_with(Cell::get).unwrap_or(NO_SCOPE);
     if scope.id == 0 {
+        let _ = SEEN.try_with(|seen| seen.set(true));
         return;
     }
     let Entry::Entered(_guard) = guard::enter() else {
@@ -254,15 +307,19 @@ fn enter_block(scope: InScope, address: usize, size: u64) {
 #[inline]
 pub(crate) fn on_free(address: usize) {
     if let Entry::Entered(_guard) = guard::enter() {
-        take_block(address);
+        let first = SEEN.try_with(|seen| !seen.replace(true)).unwrap_or(false);
+        take_block(address, first);
     }
 }
 
 #[cold]
 #[inline(never)]
-fn take_block(address: usize) {
+fn take_block(address: usize, first_of_thread: bool) {
     let Some(block) = shard_of(address).lock().remove(&address) else {
         return;
     };
     with_counts(block.scope, |counts| counts.remove(block.site, block.size));
+    if first_of_thread {
+        scope_threads::join_if_started_by(block.scope);
+    }
 }

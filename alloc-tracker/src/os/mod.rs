@@ -13,6 +13,10 @@ pub(crate) use memory::{CapturedThread, MemoryRange, ModuleRoots};
 #[cfg(unix)]
 pub(crate) mod signals;
 #[cfg(unix)]
+mod thread_exit;
+#[cfg(unix)]
+pub(crate) use thread_exit::call_at_thread_exit;
+#[cfg(unix)]
 mod unix;
 #[cfg(unix)]
 pub(crate) use unix::{
@@ -61,8 +65,8 @@ pub(crate) use macos::{stack_top, thread_name};
 mod other;
 #[cfg(not(unix))]
 pub(crate) use other::{
-    env_bytes, env_is_set, monotonic_ns, monotonic_ns as monotonic_precise_ns, register_exit_hook,
-    register_fork_handlers,
+    call_at_thread_exit, env_bytes, env_is_set, monotonic_ns, monotonic_ns as monotonic_precise_ns,
+    register_exit_hook, register_fork_handlers,
 };
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) use other::{stack_top, thread_name};

@@ -54,3 +54,8 @@ pub(crate) fn register_fork_handlers(
 pub(crate) fn register_exit_hook(_hook: extern "C" fn()) -> bool {
     false
 }
+
+/// No thread-exit notice here.
+pub(crate) fn call_at_thread_exit(_hook: extern "C" fn()) -> bool {
+    false
+}

@@ -4,10 +4,15 @@ use crate::scopes::leaks::Leaks;
 use crate::scopes::open::Scope;
 use crate::scopes::symbols;
 
-/// Runs `work` and returns what it allocated on this thread and had not freed when it
-/// returned; its return value is dropped first. Exact while other threads (the other
-/// tests of a parallel `cargo test`) allocate too: they are not counted. Allocations of
-/// threads that `work` spawns are not counted either.
+/// Runs `work` and returns what it allocated on this thread, and on the threads it
+/// started, and had not freed when it returned; its return value is dropped first.
+/// Exact while other threads (the other tests of a parallel `cargo test`) allocate too:
+/// they are not counted.
+///
+/// A thread `work` starts (and any that thread starts) counts if it has finished when
+/// `work` returns: one it joined has; one `std::thread::scope` waited for is given up to
+/// 100 ms to exit. A thread still running then (a pool's worker) is not counted, nor is a
+/// thread started before `work`, even when it runs `work`'s jobs.
 ///
 /// Panics, saying what to add, when [`TrackingAlloc`](crate::TrackingAlloc) is not the
 /// global allocator; and when called inside another of these scopes (they do not nest).
@@ -47,7 +52,9 @@ pub fn assert_no_leaks<R>(work: impl FnOnce() -> R) {
 }
 
 /// Runs `work` and returns its value; panics when the bytes it held live at once (on
-/// this thread) went over `limit`, saying the peak and the stack that held most then.
+/// this thread and the threads it started, as [`leaks`] counts them) went over `limit`,
+/// saying the peak and the stack that held most then. A started thread counts toward the
+/// peak while it runs, whether or not it has finished when `work` returns.
 ///
 /// ```
 /// # #[global_allocator]
@@ -81,8 +88,8 @@ pub fn limit_memory<R>(limit: u64, work: impl FnOnce() -> R) -> R {
     value
 }
 
-/// Runs `work` and returns its value; panics if it allocated at all (on this thread),
-/// naming the first allocation's stack: for code that must not allocate.
+/// Runs `work` and returns its value; panics if it allocated at all (starting a thread
+/// allocates), naming the first allocation's stack: for code that must not allocate.
 ///
 /// ```should_panic
 /// # #[global_allocator]

@@ -3,15 +3,21 @@
 use std::fmt;
 
 use crate::hot::scope::Counts;
+use crate::scopes::runtime;
 use crate::scopes::symbols::{self, Frame};
 
-/// What [`leaks`](crate::leaks) found: the blocks the closure allocated (on its thread)
-/// and had not freed when it returned, its return value dropped.
+/// What [`leaks`](crate::leaks) found: the blocks the closure allocated (on its thread
+/// and the threads it started) and had not freed when it returned, its return value
+/// dropped.
 #[derive(Debug, Clone, Default)]
 pub struct Leaks {
     bytes: u64,
     blocks: u64,
     sites: Vec<LeakSite>,
+    /// Live bytes and blocks of started threads still running at the end: not counted.
+    of_running_threads: (u64, u64),
+    /// Live bytes and blocks the standard library keeps on purpose: not counted.
+    kept_by_runtime: (u64, u64),
 }
 
 /// The leaked blocks of one allocation stack.
@@ -51,9 +57,10 @@ impl LeakSite {
 }
 
 impl Leaks {
-    /// From a closed scope's counts: every site with blocks still live, biggest first.
+    /// From a closed scope's counts: every site with blocks still live, biggest first,
+    /// but those the standard library keeps on purpose.
     pub(crate) fn from_counts(counts: &Counts) -> Self {
-        let mut sites: Vec<LeakSite> = counts
+        let (mut sites, kept): (Vec<LeakSite>, Vec<LeakSite>) = counts
             .by_site
             .values()
             .filter(|&&(_, _, blocks)| blocks > 0)
@@ -62,12 +69,17 @@ impl Leaks {
                 blocks,
                 frames: site.map_or_else(Vec::new, |site| symbols::resolve(site.frames())),
             })
-            .collect();
+            .partition(|site| !runtime::is_kept_by_runtime(&site.frames));
         sites.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(b.blocks.cmp(&a.blocks)));
+        let kept_by_runtime = kept.iter().fold((0, 0), |(bytes, blocks), site| {
+            (bytes + site.bytes, blocks + site.blocks)
+        });
         Self {
-            bytes: counts.live_bytes,
-            blocks: counts.live_blocks,
+            bytes: counts.live_bytes.saturating_sub(kept_by_runtime.0),
+            blocks: counts.live_blocks.saturating_sub(kept_by_runtime.1),
             sites,
+            of_running_threads: counts.running_threads_live,
+            kept_by_runtime,
         }
     }
 
@@ -107,7 +119,8 @@ impl Leaks {
 impl fmt::Display for Leaks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_empty() {
-            return write!(f, "memleak: no leaks");
+            write!(f, "memleak: no leaks")?;
+            return self.fmt_not_counted(f);
         }
         write!(
             f,
@@ -128,6 +141,35 @@ impl fmt::Display for Leaks {
             }
             for frame in frames {
                 write!(f, "\n    {frame}")?;
+            }
+        }
+        self.fmt_not_counted(f)
+    }
+}
+
+impl Leaks {
+    /// What was live at the end and is not counted: what threads still running held,
+    /// what the standard library keeps.
+    fn fmt_not_counted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let notes = [
+            (
+                self.of_running_threads,
+                "of threads started inside and still running at the end",
+            ),
+            (
+                self.kept_by_runtime,
+                "that the standard library keeps (captured output, stdout's buffer, its \
+                 thread table)",
+            ),
+        ];
+        for ((bytes, blocks), whose) in notes {
+            if blocks > 0 {
+                write!(
+                    f,
+                    "\n\n(not counted: {} in {} {whose})",
+                    plural(bytes, "byte"),
+                    plural(blocks, "block")
+                )?;
             }
         }
         Ok(())

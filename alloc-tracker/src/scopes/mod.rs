@@ -6,4 +6,5 @@ pub(crate) mod future;
 pub(crate) mod heap_stats;
 pub(crate) mod leaks;
 pub(crate) mod open;
+mod runtime;
 pub(crate) mod symbols;

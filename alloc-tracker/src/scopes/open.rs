@@ -1,8 +1,9 @@
-//! Opening and closing a scope: the calling thread's allocations are counted until it
-//! closes. Scopes do not nest. A scope that cannot see allocations (the tracker is not
+//! Opening and closing a scope: the calling thread's allocations (and those of the
+//! threads it starts) are counted until it closes. Scopes do not nest. A scope that cannot see allocations (the tracker is not
 //! the global allocator) panics with the lines to add.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -119,6 +120,7 @@ impl Scope {
         if !std::mem::replace(&mut self.open, false) {
             return Counts::default();
         }
+        wait_for_started_threads(self.id);
         let counts = scope::close(self.id).unwrap_or_default();
         let mut open = OPEN.lock();
         *open = open.saturating_sub(1);
@@ -129,6 +131,18 @@ impl Scope {
             }
         }
         counts
+    }
+}
+
+/// How long a scope's close waits for the threads it started to exit: a thread
+/// `std::thread::scope` waited for has run its closure but may still be exiting.
+const THREAD_EXIT_WAIT: Duration = Duration::from_millis(100);
+
+/// Waits, up to [`THREAD_EXIT_WAIT`], until the threads scope `id` started have exited.
+fn wait_for_started_threads(id: u64) {
+    let start = Instant::now();
+    while scope::threads_running(id) && start.elapsed() < THREAD_EXIT_WAIT {
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

@@ -13,38 +13,12 @@
 //!   `std::io::stdio` into a caller's buffer (`read_line`, `read_to_string`, ...) is the
 //!   program's string, not stdin's buffer.
 
+use memleak_format::runtime;
+
 use crate::symbols::entry::StackEntry;
 use crate::symbols::plumbing::{is_plumbing_entry, normalized};
 
-/// std functions that keep memory until exit on purpose: stdout's and stdin's buffers, the
-/// main thread's handle and name, the bookkeeping of a thread still running at exit (its
-/// handle, name, result slot and closure box), thread-local destructor lists, the saved
-/// arguments, the stack-overflow handler's thread table, the backtrace symbolizer's caches.
-///
-/// Matched as prefixes of the function name with a v0-style `<Type>::method` written as
-/// `Type::method` (std's module paths move between releases: both spellings are listed).
-pub const RUNTIME_HOLDERS: &[&str] = &[
-    "std::io::stdio::",
-    "std::thread::current",
-    "std::thread::set_current",
-    "std::thread::Thread::new",
-    "std::thread::thread::Thread::new",
-    "std::thread::Builder::spawn_unchecked",
-    "std::thread::lifecycle::spawn_unchecked",
-    "std::rt::",
-    "std::sys::args",
-    "std::sys::pal::unix::args",
-    "std::sys::thread_local::destructors",
-    "std::sys::thread_local::guard",
-    "std::sys::pal::unix::stack_overflow",
-    // The symbolizer's caches, kept for the next backtrace (a panic's, with
-    // RUST_BACKTRACE set): tens of MiB that are neither leaks nor growth.
-    "std::backtrace_rs::symbolize::",
-];
-
-/// std reads that grow a buffer the caller owns: a stack through them and `std::io::stdio`
-/// is the program's string, not stdin's buffer.
-const CALLER_BUFFER_READS: &[&str] = &["read_line", "read_to_string", "read_to_end", "read_until"];
+pub use memleak_format::runtime::RUNTIME_HOLDERS;
 
 /// Whether the runtime keeps the memory allocated through `stack` (cut at start-up,
 /// innermost first, untrimmed) on purpose.
@@ -54,19 +28,11 @@ pub(crate) fn is_runtime(stack: &[StackEntry]) -> bool {
 
 /// Whether a runtime holder appears in `stack` (the stack cut at start-up, untrimmed).
 fn has_runtime_holder(stack: &[StackEntry]) -> bool {
-    let reads_into_caller_buffer = stack.iter().any(|entry| {
-        let function = &entry.function;
-        function.contains("std::io::")
-            && CALLER_BUFFER_READS
-                .iter()
-                .any(|read| function.contains(read))
-    });
+    let reads_into_caller_buffer = stack
+        .iter()
+        .any(|entry| runtime::is_caller_buffer_read(&entry.function));
     stack.iter().any(|entry| {
-        let name = normalized(&entry.function);
-        RUNTIME_HOLDERS
-            .iter()
-            .any(|holder| name.starts_with(holder))
-            && !(reads_into_caller_buffer && name.starts_with("std::io::stdio::"))
+        runtime::is_runtime_holder(&normalized(&entry.function), reads_into_caller_buffer)
     })
 }
 

@@ -1,0 +1,56 @@
+//! Which std functions keep memory until exit on purpose: defined once, for the report
+//! (such blocks are the kind `runtime`, never leaks) and for the in-test API (they are
+//! not a scope's leaks: libtest's captured output grows inside a test, say).
+
+/// std functions that keep memory until exit on purpose: stdout's and stdin's buffers (and
+/// libtest's captured output), the main thread's handle and name, the bookkeeping of a
+/// thread still running at exit (its handle, name, result slot and closure box),
+/// thread-local destructor lists, the saved arguments, the stack-overflow handler's thread
+/// table, the backtrace symbolizer's caches.
+///
+/// Matched as prefixes of the function name with a v0-style `<Type>::method` written as
+/// `Type::method` (std's module paths move between releases: both spellings are listed),
+/// in a stack cut where the runtime starts `main` or a thread
+/// (`__rust_begin_short_backtrace`).
+pub const RUNTIME_HOLDERS: &[&str] = &[
+    "std::io::stdio::",
+    "std::thread::current",
+    "std::thread::set_current",
+    "std::thread::Thread::new",
+    "std::thread::thread::Thread::new",
+    "std::thread::Builder::spawn_unchecked",
+    "std::thread::lifecycle::spawn_unchecked",
+    "std::rt::",
+    "std::sys::args",
+    "std::sys::pal::unix::args",
+    "std::sys::thread_local::destructors",
+    "std::sys::thread_local::guard",
+    "std::sys::pal::unix::stack_overflow",
+    // The symbolizer's caches, kept for the next backtrace (a panic's, with
+    // RUST_BACKTRACE set): tens of MiB that are neither leaks nor growth.
+    "std::backtrace_rs::symbolize::",
+];
+
+/// std reads that grow a buffer the caller owns: a stack through them and `std::io::stdio`
+/// is the program's string, not stdin's buffer.
+const CALLER_BUFFER_READS: &[&str] = &["read_line", "read_to_string", "read_to_end", "read_until"];
+
+/// Whether `function` is a std read into a buffer its caller owns (`read_line`, ...).
+#[must_use]
+pub fn is_caller_buffer_read(function: &str) -> bool {
+    function.contains("std::io::")
+        && CALLER_BUFFER_READS
+            .iter()
+            .any(|read| function.contains(read))
+}
+
+/// Whether `name` (normalized: `Type::method`, no leading `<`) is one of
+/// [`RUNTIME_HOLDERS`]; `std::io::stdio` is not when the stack reads into its caller's
+/// buffer ([`is_caller_buffer_read`] on one of its functions).
+#[must_use]
+pub fn is_runtime_holder(name: &str, reads_into_caller_buffer: bool) -> bool {
+    RUNTIME_HOLDERS
+        .iter()
+        .any(|holder| name.starts_with(holder))
+        && !(reads_into_caller_buffer && name.starts_with("std::io::stdio::"))
+}
