@@ -169,7 +169,29 @@ fn assert_no_leaks_names_the_leaking_function_its_file_and_line() {
         + 1;
     let expected = format!("tests/scopes.rs:{leaking_line}");
     assert!(line.ends_with(&expected), "{line} (expected {expected})");
+    assert!(
+        message.contains(".ignoring(\"crate_name::*\")"),
+        "{message}"
+    );
     memleak::assert_no_leaks(|| churn_then_leak(0));
+}
+
+/// `ignoring` takes out exactly the sites whose stack passes through a matching function.
+#[test]
+fn ignoring_takes_out_the_matching_sites_only() {
+    let found = memleak::leaks(|| {
+        forget_a_buffer();
+        churn_then_leak(777);
+    });
+    assert_eq!((found.bytes(), found.blocks()), (2277, 2), "{found}");
+    let rest = found.ignoring("*::forget_a_buffer");
+    assert_eq!((rest.bytes(), rest.blocks()), (777, 1), "{rest}");
+    assert!(
+        rest.to_string()
+            .contains("(not counted: 1500 bytes in 1 block ignored, at *::forget_a_buffer)"),
+        "{rest}"
+    );
+    assert!(rest.ignoring("scopes::churn_then_*").is_empty());
 }
 
 #[test]

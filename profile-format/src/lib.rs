@@ -15,6 +15,7 @@
 
 mod document;
 mod footprint;
+mod glob;
 #[cfg(feature = "serde")]
 mod read;
 mod records;
@@ -25,6 +26,7 @@ pub mod write;
 
 pub use document::{Document, Head, MODE_IN_PROCESS, MODE_PRELOAD};
 pub use footprint::{Cgroup, Footprint, Limit, Malloc, Pressure, Stall};
+pub use glob::glob_matches;
 pub use records::{
     Frame, LiveBlock, Module, Reachability, Segment, Site, Symbol, Thread, Totals, hex,
 };

@@ -1,6 +1,7 @@
-//! Which std functions keep memory until exit on purpose: defined once, for the report
-//! (such blocks are the kind `runtime`, never leaks) and for the in-test API (they are
-//! not a scope's leaks: libtest's captured output grows inside a test, say).
+//! Which std functions keep memory until exit on purpose, and where the runtime starts
+//! `main` or a thread (stacks are cut there): defined once, for the report (such blocks
+//! are the kind `runtime`, never leaks) and for the in-test API (they are not a scope's
+//! leaks: libtest's captured output grows inside a test, say).
 
 /// std functions that keep memory until exit on purpose: stdout's and stdin's buffers (and
 /// libtest's captured output), the main thread's handle and name, the bookkeeping of a
@@ -47,10 +48,46 @@ pub fn is_caller_buffer_read(function: &str) -> bool {
 /// Whether `name` (normalized: `Type::method`, no leading `<`) is one of
 /// [`RUNTIME_HOLDERS`]; `std::io::stdio` is not when the stack reads into its caller's
 /// buffer ([`is_caller_buffer_read`] on one of its functions).
+///
+/// The closures of std's spawn function run in the new thread, around its own code: they
+/// are not holders (a stack whose walk missed the start-up marker still ends in them).
 #[must_use]
 pub fn is_runtime_holder(name: &str, reads_into_caller_buffer: bool) -> bool {
+    let spawned_thread_code = name.contains("spawn_unchecked")
+        && (name.contains("{{closure}}") || name.contains("{closure#"));
     RUNTIME_HOLDERS
         .iter()
         .any(|holder| name.starts_with(holder))
         && !(reads_into_caller_buffer && name.starts_with("std::io::stdio::"))
+        && !spawned_thread_code
+}
+
+/// Whether `function` is where the runtime or libc starts `main` or a thread; the stack is
+/// cut there.
+#[must_use]
+pub fn is_startup(function: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "std::sys::backtrace::__rust_begin_short_backtrace",
+        // libtest runs each test through its own copy of the marker.
+        "test::__rust_begin_short_backtrace",
+        "std::sys_common::backtrace::__rust_begin_short_backtrace",
+        "std::rt::lang_start",
+        "__libc_start_main",
+        "__libc_start_call_main",
+    ];
+    const EXACT: &[&str] = &[
+        "_start",
+        "start_thread",
+        "clone",
+        "clone3",
+        "__clone",
+        "__clone3",
+        "__GI___clone",
+        "__GI___clone3",
+        "thread_start",
+        "_pthread_start",
+        "BaseThreadInitThunk",
+        "RtlUserThreadStart",
+    ];
+    PREFIXES.iter().any(|prefix| function.starts_with(prefix)) || EXACT.contains(&function)
 }

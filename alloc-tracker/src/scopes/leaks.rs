@@ -18,6 +18,9 @@ pub struct Leaks {
     of_running_threads: (u64, u64),
     /// Live bytes and blocks the standard library keeps on purpose: not counted.
     kept_by_runtime: (u64, u64),
+    /// Live bytes and blocks at sites [`ignoring`](Self::ignoring) took out, and its
+    /// globs.
+    ignored: (u64, u64, Vec<String>),
 }
 
 /// The leaked blocks of one allocation stack.
@@ -80,7 +83,48 @@ impl Leaks {
             sites,
             of_running_threads: counts.running_threads_live,
             kept_by_runtime,
+            ignored: (0, 0, Vec::new()),
         }
+    }
+
+    /// These leaks without the sites whose stack passes through a function that `glob`
+    /// matches (`*` any run of characters, `?` any one), as `[[suppress]] function` does
+    /// in the report: for memory a library keeps on purpose, such as a registry filled
+    /// on first use or garbage it frees later (`crossbeam_epoch::*`).
+    ///
+    /// ```
+    /// # #[global_allocator]
+    /// # static ALLOC: memleak::TrackingAlloc = memleak::TrackingAlloc::system();
+    /// # fn main() {
+    /// fn fill_registry() {
+    ///     std::mem::forget(std::hint::black_box(vec![0u8; 64]));
+    /// }
+    /// memleak::leaks(fill_registry)
+    ///     .ignoring("*::fill_registry")
+    ///     .assert_none();
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn ignoring(mut self, glob: &str) -> Self {
+        let pattern: Vec<char> = glob.chars().collect();
+        let (mut bytes, mut blocks) = (0, 0);
+        self.sites.retain(|site| {
+            let matched = site.frames.iter().any(|frame| {
+                let function: Vec<char> = frame.function.chars().collect();
+                memleak_format::glob_matches(&pattern, &function)
+            });
+            if matched {
+                bytes += site.bytes;
+                blocks += site.blocks;
+            }
+            !matched
+        });
+        self.bytes = self.bytes.saturating_sub(bytes);
+        self.blocks = self.blocks.saturating_sub(blocks);
+        self.ignored.0 += bytes;
+        self.ignored.1 += blocks;
+        self.ignored.2.push(glob.to_owned());
+        self
     }
 
     /// Bytes leaked.
@@ -111,7 +155,7 @@ impl Leaks {
     /// frames with their file and line.
     #[track_caller]
     pub fn assert_none(&self) {
-        assert!(self.is_empty(), "{self}");
+        assert!(self.is_empty(), "{self}\n\n{KEPT_ON_PURPOSE_HINT}");
     }
 }
 
@@ -172,9 +216,26 @@ impl Leaks {
                 )?;
             }
         }
+        let (bytes, blocks, globs) = &self.ignored;
+        if *blocks > 0 {
+            write!(
+                f,
+                "\n\n(not counted: {} in {} ignored, at {})",
+                plural(*bytes, "byte"),
+                plural(*blocks, "block"),
+                globs.join(", ")
+            )?;
+        }
         Ok(())
     }
 }
+
+/// The end of `assert_none`'s message: what to do when the "leak" is memory a library
+/// keeps on purpose.
+const KEPT_ON_PURPOSE_HINT: &str = "\
+(if a library keeps this on purpose, a static filled on first use or garbage it frees \
+later, run the code once before the check, or leave its sites out with \
+`memleak::leaks(..).ignoring(\"crate_name::*\").assert_none()`)";
 
 fn plural(count: u64, word: &str) -> String {
     if count == 1 {

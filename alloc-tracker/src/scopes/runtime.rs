@@ -11,12 +11,12 @@ use memleak_format::runtime;
 use crate::scopes::symbols::Frame;
 
 /// Whether the block allocated through `frames` (innermost first) is kept by the
-/// standard library on purpose. The stack is cut where the runtime started the thread's
-/// code: the thread-start plumbing beyond that is on every stack.
+/// standard library on purpose. The stack is cut where the runtime starts `main` or the
+/// thread's code: the start-up beyond that is on every stack.
 pub(crate) fn is_kept_by_runtime(frames: &[Frame]) -> bool {
     let start = frames
         .iter()
-        .position(|frame| frame.function.contains("__rust_begin_short_backtrace"))
+        .position(|frame| runtime::is_startup(&frame.function))
         .unwrap_or(frames.len());
     let frames = frames.get(..start).unwrap_or(frames);
     let reads_into_caller_buffer = frames
@@ -91,6 +91,13 @@ mod tests {
             "app::tests::leaks::{{closure}}::{{closure}}",
             "std::sys::backtrace::__rust_begin_short_backtrace::<_, ()>",
             "std::thread::lifecycle::spawn_unchecked::<_, ()>::{{closure}}::{{closure}}",
+            "<std::sys::thread::unix::Thread>::new::thread_start",
+        ])));
+        // A walk that missed the start-up marker: std's spawn closures are the thread's.
+        assert!(!is_kept_by_runtime(&frames(&[
+            "alloc::vec::from_elem::<u8>",
+            "app::tests::leaks::{closure#0}::{closure#0}",
+            "std::thread::lifecycle::spawn_unchecked::<_, ()>::{closure#1}::{closure#0}",
             "<std::sys::thread::unix::Thread>::new::thread_start",
         ])));
         assert!(!is_kept_by_runtime(&frames(&[

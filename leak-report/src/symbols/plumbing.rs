@@ -95,35 +95,7 @@ fn is_plumbing_file(file: &str) -> bool {
         })
 }
 
-/// Whether `function` is where the runtime or libc starts `main` or a thread; the stack is
-/// cut there.
-#[must_use]
-pub fn is_startup(function: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "std::sys::backtrace::__rust_begin_short_backtrace",
-        // libtest runs each test through its own copy of the marker.
-        "test::__rust_begin_short_backtrace",
-        "std::sys_common::backtrace::__rust_begin_short_backtrace",
-        "std::rt::lang_start",
-        "__libc_start_main",
-        "__libc_start_call_main",
-    ];
-    const EXACT: &[&str] = &[
-        "_start",
-        "start_thread",
-        "clone",
-        "clone3",
-        "__clone",
-        "__clone3",
-        "__GI___clone",
-        "__GI___clone3",
-        "thread_start",
-        "_pthread_start",
-        "BaseThreadInitThunk",
-        "RtlUserThreadStart",
-    ];
-    PREFIXES.iter().any(|prefix| function.starts_with(prefix)) || EXACT.contains(&function)
-}
+pub use memleak_format::runtime::is_startup;
 
 /// `core::ops::function::FnOnce::call_once` in any of its spellings, including the
 /// `<F as core::ops::function::FnOnce<A>>::call_once` form and `{{vtable.shim}}`.
