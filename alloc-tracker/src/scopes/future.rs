@@ -28,7 +28,9 @@ impl<F: Future> std::fmt::Debug for LeaksFuture<F> {
 /// while it was polled and had not freed when it completed (its output dropped first).
 /// Other tasks that the runtime polls on the same threads in between are not counted,
 /// nor are the tasks `work` spawns. Works with any runtime; with tokio,
-/// `#[tokio::test]` (the current-thread runtime) or any other.
+/// `#[tokio::test]` (the current-thread runtime) or any other. A current-thread tokio
+/// runtime grows its list of deferred wakers on its first yield, which would count:
+/// `tokio::task::yield_now().await` once before the check.
 ///
 /// ```
 /// # #[global_allocator]
