@@ -53,8 +53,10 @@ pub fn is_caller_buffer_read(function: &str) -> bool {
 /// are not holders (a stack whose walk missed the start-up marker still ends in them).
 #[must_use]
 pub fn is_runtime_holder(name: &str, reads_into_caller_buffer: bool) -> bool {
-    let spawned_thread_code = name.contains("spawn_unchecked")
-        && (name.contains("{{closure}}") || name.contains("{closure#"));
+    let last_segment = name.rsplit("::").next().unwrap_or(name);
+    let is_closure = last_segment == "{{closure}}"
+        || (last_segment.starts_with("{closure#") && last_segment.ends_with('}'));
+    let spawned_thread_code = is_closure && name.contains("spawn_unchecked");
     RUNTIME_HOLDERS
         .iter()
         .any(|holder| name.starts_with(holder))
@@ -90,4 +92,36 @@ pub fn is_startup(function: &str) -> bool {
         "RtlUserThreadStart",
     ];
     PREFIXES.iter().any(|prefix| function.starts_with(prefix)) || EXACT.contains(&function)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spawn_is_a_holder_and_its_closures_are_the_new_threads() {
+        // The spawn function itself, with a closure among its type arguments.
+        assert!(is_runtime_holder(
+            "std::thread::lifecycle::spawn_unchecked::<test::run_test::{closure#1}, ()>",
+            false
+        ));
+        assert!(is_runtime_holder(
+            "std::thread::lifecycle::spawn_unchecked::<app::main::{{closure}}, ()>",
+            false
+        ));
+        for closure in [
+            "std::thread::lifecycle::spawn_unchecked::<_, ()>::{closure#1}::{closure#0}",
+            "std::thread::lifecycle::spawn_unchecked::{{closure}}::{{closure}}",
+        ] {
+            assert!(!is_runtime_holder(closure, false), "{closure}");
+        }
+    }
+
+    #[test]
+    fn a_read_into_the_callers_buffer_is_not_stdins() {
+        assert!(is_runtime_holder("std::io::stdio::Stdout::lock", false));
+        assert!(!is_runtime_holder("std::io::stdio::Stdin::read_line", true));
+        assert!(is_caller_buffer_read("std::io::stdio::Stdin::read_line"));
+        assert!(!is_caller_buffer_read("app::read_line"));
+    }
 }
