@@ -214,7 +214,7 @@ pub(crate) fn close(id: u64) -> Option<Counts> {
         }
     });
     let slot = SLOT_TABLE.iter().find(|slot| slot.id.load(Relaxed) == id)?;
-    let mut counts = slot.counts.lock().take()?;
+    let mut counts = slot.counts.lock().take();
     slot.id.store(0, Relaxed);
     for shard in &BLOCKS {
         shard.lock().retain(|_, block| {
@@ -222,7 +222,10 @@ pub(crate) fn close(id: u64) -> Option<Counts> {
                 return true;
             }
             let thread = block.scope.thread as usize;
-            if thread != 0 && counts.threads_exited.get(thread - 1) != Some(&true) {
+            if let Some(counts) = counts.as_mut()
+                && thread != 0
+                && counts.threads_exited.get(thread - 1) != Some(&true)
+            {
                 counts.remove(block.site, block.size);
                 counts.running_threads_live.0 += block.size;
                 counts.running_threads_live.1 += 1;
@@ -230,7 +233,7 @@ pub(crate) fn close(id: u64) -> Option<Counts> {
             false
         });
     }
-    Some(counts)
+    counts
 }
 
 /// Whether a thread scope `id` started is still running.
