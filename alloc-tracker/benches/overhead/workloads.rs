@@ -54,10 +54,30 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         describe: |s| {
             format!(
                 "churn kernel on 2 threads, {} boxes each",
-                scaled(THREAD_CHURN, s)
+                scaled(THREAD_CHURN * 2 / 2, s)
             )
         },
-        run: |s| threads2(scaled(THREAD_CHURN, s)),
+        run: |s| threads(2, scaled(THREAD_CHURN * 2 / 2, s)),
+    },
+    Workload {
+        name: "threads4",
+        describe: |s| {
+            format!(
+                "churn kernel on 4 threads, {} boxes each",
+                scaled(THREAD_CHURN * 2 / 4, s)
+            )
+        },
+        run: |s| threads(4, scaled(THREAD_CHURN * 2 / 4, s)),
+    },
+    Workload {
+        name: "threads8",
+        describe: |s| {
+            format!(
+                "churn kernel on 8 threads, {} boxes each",
+                scaled(THREAD_CHURN * 2 / 8, s)
+            )
+        },
+        run: |s| threads(8, scaled(THREAD_CHURN * 2 / 8, s)),
     },
     Workload {
         name: "deep",
@@ -74,6 +94,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
 const CHURN: u64 = 20_000_000;
 /// Per thread; smaller than `CHURN / 2` because dhat-rs takes about 200x on it, and the
 /// whole run must stay under 10 minutes.
+/// Boxes per thread of threads2; threads4 and threads8 share the same total.
 const THREAD_CHURN: u64 = 2_500_000;
 const BTREE_KEYS: u64 = 1_000_000;
 const JSON_BATCHES: u64 = 4;
@@ -190,9 +211,9 @@ fn walk(value: &Value) -> u64 {
     }
 }
 
-/// The churn kernel on two threads at once, `each` boxes per thread.
-fn threads2(each: u64) -> u64 {
-    let workers: Vec<_> = (0..2u64)
+/// The churn kernel on `count` threads at once, `each` boxes per thread.
+fn threads(count: u64, each: u64) -> u64 {
+    let workers: Vec<_> = (0..count)
         .map(|t| std::thread::spawn(move || churn_kernel(t * 1_000_003, each)))
         .collect();
     workers
