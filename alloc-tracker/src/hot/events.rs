@@ -13,8 +13,10 @@ use crate::hot::{counting, scope, site, state, stats, thread};
 use crate::os::frames::{self, Capture, Stack};
 
 /// Records a successful allocation of `size` bytes at `address` (under sampling, when
-/// the thread's byte countdown runs out during it).
-#[inline]
+/// the thread's byte countdown runs out during it). Inline in the allocator: while not
+/// recording, and under sampling for the allocations that are not sampled, this is all
+/// that runs.
+#[inline(always)]
 pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
     let now = state::now();
     if now != state::ON {
@@ -23,6 +25,19 @@ pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
         }
         return;
     }
+    if sampling::mean_bytes() != 0
+        && !state::is_watched()
+        && !guard::is_inside()
+        && sampling::countdown_continues(size)
+    {
+        return;
+    }
+    on_recorded_alloc(address, size, align);
+}
+
+/// [`on_alloc`] while recording, past the sampled mode's common case.
+#[inline(never)]
+fn on_recorded_alloc(address: usize, size: usize, align: usize) {
     if state::is_watched() {
         scoped_alloc(address, size);
     }
@@ -53,8 +68,8 @@ fn sampled(size: usize, mean: u64) -> bool {
 
 /// Records that the block of `size` bytes at `address` is about to be freed. Called
 /// before the inner allocator frees it, so no other thread can have been given the
-/// address yet.
-#[inline]
+/// address yet. Inline in the allocator, as [`on_alloc`].
+#[inline(always)]
 pub(crate) fn on_dealloc(address: usize, size: usize) {
     let now = state::now();
     if now != state::ON {
@@ -65,6 +80,19 @@ pub(crate) fn on_dealloc(address: usize, size: usize) {
         }
         return;
     }
+    if sampling::mean_bytes() != 0
+        && !state::is_watched()
+        && !sampling::may_be_recorded(address)
+        && !guard::is_inside()
+    {
+        return;
+    }
+    on_recorded_dealloc(address, size);
+}
+
+/// [`on_dealloc`] while recording, past the sampled mode's common case.
+#[inline(never)]
+fn on_recorded_dealloc(address: usize, size: usize) {
     if state::is_watched() {
         scoped_free(address, size);
     }
