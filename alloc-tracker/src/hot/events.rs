@@ -275,8 +275,9 @@ fn record_new(address: usize, size: usize, align: usize, mean: u64) -> Option<&'
         stats::count_untracked();
         return None;
     };
-    let size = size as u64;
-    let record = Record::new(size, site, state::elapsed_ns(), current.id, align);
+    let record = Record::new(size as u64, site, state::elapsed_ns(), current.id, align);
+    // The size as the record keeps it, so the free subtracts what this adds.
+    let size = record.size();
     if !shard::insert(address, record) {
         stats::count_untracked();
         return None;
@@ -321,8 +322,10 @@ fn put_back(address: usize, record: Record, mean: u64) {
 /// Counts the end of a recorded block, with the weight its allocation counted.
 #[inline]
 fn settle_free(address: usize, record: &Record, mean: u64) {
-    let weight = Weight::of(record.size, address, mean);
-    record.site.on_free(weight, thread::id());
+    let weight = Weight::of(record.size(), address, mean);
+    if let Some(site) = record.site() {
+        site.on_free(weight, thread::id());
+    }
     stats::live_changed(-signed(weight.bytes), -signed(weight.blocks));
 }
 

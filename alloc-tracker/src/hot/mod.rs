@@ -13,6 +13,11 @@ pub(crate) mod shard;
 pub(crate) mod site;
 #[expect(
     unsafe_code,
+    reason = "a free finds its site by id through raw pointers: two loads, no lock"
+)]
+pub(crate) mod site_ids;
+#[expect(
+    unsafe_code,
     reason = "implementing lock_api::RawMutex is unsafe by definition"
 )]
 pub(crate) mod spin_lock;

@@ -12,6 +12,7 @@ use hashbrown::HashMap;
 use parking_lot::Mutex;
 
 use crate::hot::sampling::Weight;
+use crate::hot::site_ids;
 use crate::os::frames::Stack;
 
 /// How many sets of counters a site keeps. The threads with tracker ids below
@@ -273,6 +274,9 @@ fn intern_shared(hash: u64, frames: &[usize]) -> Option<&'static Site> {
     let mut all = ALL_SITES.lock();
     all.try_reserve(1).ok()?;
     let site = leak_new_site(frames)?;
+    if !site_ids::register(site) {
+        return None;
+    }
     table.insert(key, site);
     all.push(site);
     Some(site)

@@ -142,7 +142,7 @@ impl<'a> Blocks<'a> {
         let low = blocks.first().map_or(0, |&(address, _)| address);
         let high = blocks
             .iter()
-            .map(|&(address, record)| address.saturating_add(record.size as usize))
+            .map(|&(address, record)| address.saturating_add(record.size() as usize))
             .max()
             .unwrap_or(0);
         Self { blocks, low, high }
@@ -159,7 +159,7 @@ impl<'a> Blocks<'a> {
             .partition_point(|&(address, _)| address <= word)
             .checked_sub(1)?;
         let &(address, record) = self.blocks.get(index)?;
-        (word - address < record.size as usize).then_some(index)
+        (word - address < record.size() as usize).then_some(index)
     }
 
     /// The block that starts at `word`, if any.
@@ -176,7 +176,7 @@ impl<'a> Blocks<'a> {
         let (address, record) = self.blocks[index];
         MemoryRange {
             start: address,
-            end: address.saturating_add(record.size as usize),
+            end: address.saturating_add(record.size() as usize),
         }
     }
 }

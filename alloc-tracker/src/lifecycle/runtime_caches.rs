@@ -52,6 +52,6 @@ pub(crate) fn symbolizer_blocks(
         .map(|site| site.id())
         .collect();
     live.iter()
-        .map(|(_, record)| caches.contains(&record.site.id()))
+        .map(|(_, record)| caches.contains(&record.site_id()))
         .collect()
 }

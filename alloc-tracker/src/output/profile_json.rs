@@ -132,9 +132,9 @@ pub(crate) fn write_profile(out: &mut dyn Write, snapshot: &Snapshot) -> io::Res
                 };
                 format::LiveBlock {
                     addr: *address as u64,
-                    size: record.size,
+                    size: record.size(),
                     align: record.align(),
-                    site: u64::from(record.site.id()),
+                    site: u64::from(record.site_id()),
                     birth_ns: record.birth_ns(),
                     thread: u64::from(record.thread()),
                     reachable,
