@@ -56,6 +56,34 @@ fn spread(values: &[f64]) -> String {
     }
 }
 
+/// The columns both tables share: the median untracked ms of `nanos`, then each mode's
+/// ratio to it and the ratio's min-max, and the median untracked peak of `kib` in MiB
+/// with each mode's ratio.
+fn shared_columns(
+    result: &Rounds,
+    nanos: fn(&Sample) -> f64,
+    kib: fn(&Sample) -> f64,
+) -> [String; 11] {
+    let sys_ms: Vec<f64> = result.system.iter().map(|s| nanos(s) / 1e6).collect();
+    let sys_mib: Vec<f64> = result.system.iter().map(|s| kib(s) / 1024.0).collect();
+    let tracker = ratios(&result.tracked, &result.system, nanos);
+    let sampled = ratios(&result.sampled, &result.system, nanos);
+    let dhat = ratios(&result.dhat, &result.system, nanos);
+    [
+        show(&sys_ms, 0, ""),
+        show(&tracker, 2, "x"),
+        spread(&tracker),
+        show(&sampled, 3, "x"),
+        spread(&sampled),
+        show(&dhat, 1, "x"),
+        spread(&dhat),
+        show(&sys_mib, 0, ""),
+        show(&ratios(&result.tracked, &result.system, kib), 2, "x"),
+        show(&ratios(&result.sampled, &result.system, kib), 2, "x"),
+        show(&ratios(&result.dhat, &result.system, kib), 2, "x"),
+    ]
+}
+
 /// The workload alone: wall time and peak RSS ratios, and the cost per allocation.
 pub(crate) fn print_workload_table(
     selected: &[&Workload],
@@ -89,13 +117,7 @@ pub(crate) fn print_workload_table(
         "dhat ns",
     );
     for ((workload, count), result) in selected.iter().zip(counts).zip(results) {
-        let tracker = ratios(&result.tracked, &result.system, |s| s.nanos);
-        let sampled = ratios(&result.sampled, &result.system, |s| s.nanos);
-        let dhat = ratios(&result.dhat, &result.system, |s| s.nanos);
         let dhat_vs_tracker = ratios(&result.dhat, &result.tracked, |s| s.nanos);
-        let rss_tracker = ratios(&result.tracked, &result.system, |s| s.peak_kib);
-        let rss_sampled = ratios(&result.sampled, &result.system, |s| s.peak_kib);
-        let rss_dhat = ratios(&result.dhat, &result.system, |s| s.peak_kib);
         let events = (count.allocs + count.reallocs) as f64;
         let per_alloc = |with: &[Sample]| -> Vec<f64> {
             with.iter()
@@ -103,23 +125,23 @@ pub(crate) fn print_workload_table(
                 .map(|(w, s)| (w.nanos - s.nanos) / events)
                 .collect()
         };
-        let sys_ms: Vec<f64> = result.system.iter().map(|s| s.nanos / 1e6).collect();
-        let sys_mib: Vec<f64> = result.system.iter().map(|s| s.peak_kib / 1024.0).collect();
+        let [
+            sys_ms,
+            tracker,
+            tracker_spread,
+            sampled,
+            sampled_spread,
+            dhat,
+            dhat_spread,
+            sys_mib,
+            rss_tracker,
+            rss_sampled,
+            rss_dhat,
+        ] = shared_columns(result, |s| s.nanos, |s| s.peak_kib);
         println!(
-            "{:<9} {:>7} {:>7} {:>11} {:>7} {:>11} {:>7} {:>13} {:>8} {:>7} {:>7} {:>7} {:>8} {:>6} {:>6} {:>7}",
+            "{:<9} {sys_ms:>7} {tracker:>7} {tracker_spread:>11} {sampled:>7} {sampled_spread:>11} {dhat:>7} {dhat_spread:>13} {:>8} {sys_mib:>7} {rss_tracker:>7} {rss_sampled:>7} {rss_dhat:>8} {:>6} {:>6} {:>7}",
             workload.name,
-            show(&sys_ms, 0, ""),
-            show(&tracker, 2, "x"),
-            spread(&tracker),
-            show(&sampled, 3, "x"),
-            spread(&sampled),
-            show(&dhat, 1, "x"),
-            spread(&dhat),
             show(&dhat_vs_tracker, 1, "x"),
-            show(&sys_mib, 0, ""),
-            show(&rss_tracker, 2, "x"),
-            show(&rss_sampled, 2, "x"),
-            show(&rss_dhat, 2, "x"),
             show(&per_alloc(&result.tracked), 0, ""),
             show(&per_alloc(&result.sampled), 1, ""),
             show(&per_alloc(&result.dhat), 0, ""),
@@ -156,37 +178,29 @@ pub(crate) fn print_whole_process_table(selected: &[&Workload], results: &[Round
         "+MiB trk",
     );
     for (workload, result) in selected.iter().zip(results) {
-        let whole = |s: &Sample| s.whole_nanos;
-        let peak = |s: &Sample| s.whole_peak_kib;
-        let tracker = ratios(&result.tracked, &result.system, whole);
-        let sampled = ratios(&result.sampled, &result.system, whole);
-        let dhat = ratios(&result.dhat, &result.system, whole);
-        let sys_ms: Vec<f64> = result.system.iter().map(|s| s.whole_nanos / 1e6).collect();
-        let sys_mib: Vec<f64> = result
-            .system
-            .iter()
-            .map(|s| s.whole_peak_kib / 1024.0)
-            .collect();
         let added_mib: Vec<f64> = result
             .tracked
             .iter()
             .zip(&result.system)
             .map(|(t, s)| (t.whole_peak_kib - s.whole_peak_kib) / 1024.0)
             .collect();
+        let columns = shared_columns(result, |s| s.whole_nanos, |s| s.whole_peak_kib);
+        let [
+            sys_ms,
+            tracker,
+            tracker_spread,
+            sampled,
+            sampled_spread,
+            dhat,
+            dhat_spread,
+            sys_mib,
+            rss_tracker,
+            rss_sampled,
+            rss_dhat,
+        ] = columns;
         println!(
-            "{:<9} {:>7} {:>7} {:>11} {:>7} {:>11} {:>7} {:>13} {:>7} {:>7} {:>7} {:>8} {:>8}",
+            "{:<9} {sys_ms:>7} {tracker:>7} {tracker_spread:>11} {sampled:>7} {sampled_spread:>11} {dhat:>7} {dhat_spread:>13} {sys_mib:>7} {rss_tracker:>7} {rss_sampled:>7} {rss_dhat:>8} {:>8}",
             workload.name,
-            show(&sys_ms, 0, ""),
-            show(&tracker, 2, "x"),
-            spread(&tracker),
-            show(&sampled, 3, "x"),
-            spread(&sampled),
-            show(&dhat, 1, "x"),
-            spread(&dhat),
-            show(&sys_mib, 0, ""),
-            show(&ratios(&result.tracked, &result.system, peak), 2, "x"),
-            show(&ratios(&result.sampled, &result.system, peak), 2, "x"),
-            show(&ratios(&result.dhat, &result.system, peak), 2, "x"),
             show(&added_mib, 1, ""),
         );
     }
