@@ -90,7 +90,9 @@ impl Leaks {
     /// These leaks without the sites whose stack passes through a function that `glob`
     /// matches (`*` any run of characters, `?` any one), as `[[suppress]] function` does
     /// in the report: for memory a library keeps on purpose, such as a registry filled
-    /// on first use or garbage it frees later (`crossbeam_epoch::*`).
+    /// on first use or garbage it frees later (`crossbeam_epoch::*`). The glob is
+    /// matched against every frame, so inside an async runtime's tasks, whose stacks all
+    /// pass through the runtime, name its function rather than its whole crate.
     ///
     /// ```
     /// # #[global_allocator]
