@@ -1,7 +1,8 @@
 //! Overhead of `TrackingAlloc`, and of the peer `dhat::Alloc`, against the untracked
 //! `System` allocator, in one run.
 //!
-//! `cargo bench -p memleak --bench overhead [-- [--rounds N] [--scale F] [--modes M,..] [WORKLOAD...]]`
+//! `cargo bench -p memleak --bench overhead [-- [--rounds N] [--scale F] [--modes M,..]
+//! [WORKLOAD...]]`
 //! (5 rounds, full size, every workload by default; see `docs/benchmarks.md`).
 //!
 //! The parent re-runs this binary as one child per (round, workload, mode), alternating

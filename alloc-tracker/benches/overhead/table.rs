@@ -56,20 +56,21 @@ fn spread(values: &[f64]) -> String {
     }
 }
 
-/// The columns both tables share: the median untracked ms of `nanos`, then each mode's
-/// ratio to it and the ratio's min-max, and the median untracked peak of `kib` in MiB
-/// with each mode's ratio.
+/// The columns both tables share, formatted: the wall part (the median untracked ms of
+/// `nanos`, then each mode's ratio to it and the ratio's min-max) and the memory part
+/// (the median untracked peak of `kib` in MiB, then each mode's ratio to it).
 fn shared_columns(
     result: &Rounds,
     nanos: fn(&Sample) -> f64,
     kib: fn(&Sample) -> f64,
-) -> [String; 11] {
+) -> (String, String) {
     let sys_ms: Vec<f64> = result.system.iter().map(|s| nanos(s) / 1e6).collect();
     let sys_mib: Vec<f64> = result.system.iter().map(|s| kib(s) / 1024.0).collect();
     let tracker = ratios(&result.tracked, &result.system, nanos);
     let sampled = ratios(&result.sampled, &result.system, nanos);
     let dhat = ratios(&result.dhat, &result.system, nanos);
-    [
+    let wall = format!(
+        "{:>7} {:>7} {:>11} {:>7} {:>11} {:>7} {:>13}",
         show(&sys_ms, 0, ""),
         show(&tracker, 2, "x"),
         spread(&tracker),
@@ -77,11 +78,15 @@ fn shared_columns(
         spread(&sampled),
         show(&dhat, 1, "x"),
         spread(&dhat),
+    );
+    let memory = format!(
+        "{:>7} {:>7} {:>7} {:>8}",
         show(&sys_mib, 0, ""),
         show(&ratios(&result.tracked, &result.system, kib), 2, "x"),
         show(&ratios(&result.sampled, &result.system, kib), 2, "x"),
         show(&ratios(&result.dhat, &result.system, kib), 2, "x"),
-    ]
+    );
+    (wall, memory)
 }
 
 /// The workload alone: wall time and peak RSS ratios, and the cost per allocation.
@@ -125,21 +130,9 @@ pub(crate) fn print_workload_table(
                 .map(|(w, s)| (w.nanos - s.nanos) / events)
                 .collect()
         };
-        let [
-            sys_ms,
-            tracker,
-            tracker_spread,
-            sampled,
-            sampled_spread,
-            dhat,
-            dhat_spread,
-            sys_mib,
-            rss_tracker,
-            rss_sampled,
-            rss_dhat,
-        ] = shared_columns(result, |s| s.nanos, |s| s.peak_kib);
+        let (wall, memory) = shared_columns(result, |s| s.nanos, |s| s.peak_kib);
         println!(
-            "{:<9} {sys_ms:>7} {tracker:>7} {tracker_spread:>11} {sampled:>7} {sampled_spread:>11} {dhat:>7} {dhat_spread:>13} {:>8} {sys_mib:>7} {rss_tracker:>7} {rss_sampled:>7} {rss_dhat:>8} {:>6} {:>6} {:>7}",
+            "{:<9} {wall} {:>8} {memory} {:>6} {:>6} {:>7}",
             workload.name,
             show(&dhat_vs_tracker, 1, "x"),
             show(&per_alloc(&result.tracked), 0, ""),
@@ -184,22 +177,9 @@ pub(crate) fn print_whole_process_table(selected: &[&Workload], results: &[Round
             .zip(&result.system)
             .map(|(t, s)| (t.whole_peak_kib - s.whole_peak_kib) / 1024.0)
             .collect();
-        let columns = shared_columns(result, |s| s.whole_nanos, |s| s.whole_peak_kib);
-        let [
-            sys_ms,
-            tracker,
-            tracker_spread,
-            sampled,
-            sampled_spread,
-            dhat,
-            dhat_spread,
-            sys_mib,
-            rss_tracker,
-            rss_sampled,
-            rss_dhat,
-        ] = columns;
+        let (wall, memory) = shared_columns(result, |s| s.whole_nanos, |s| s.whole_peak_kib);
         println!(
-            "{:<9} {sys_ms:>7} {tracker:>7} {tracker_spread:>11} {sampled:>7} {sampled_spread:>11} {dhat:>7} {dhat_spread:>13} {sys_mib:>7} {rss_tracker:>7} {rss_sampled:>7} {rss_dhat:>8} {:>8}",
+            "{:<9} {wall} {memory} {:>8}",
             workload.name,
             show(&added_mib, 1, ""),
         );

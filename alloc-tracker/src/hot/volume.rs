@@ -4,8 +4,9 @@
 //! The activity is massif's: bytes allocated plus bytes freed, as threads publish it
 //! (`stats::publish`, every 64 KiB of it per thread). Each time it passes the next step,
 //! the publishing thread notes it and wakes the sampler thread, which takes the
-//! checkpoint (each site's live bytes). The step starts at [`FIRST_STEP`] and doubles each time the checkpoint store
-//! halves its resolution, so a run of hours keeps a bounded number of them.
+//! checkpoint (each site's live bytes). The step starts at [`FIRST_STEP`] and doubles
+//! each time the checkpoint store halves its resolution, so a run of hours keeps a
+//! bounded number of them.
 
 use std::sync::atomic::{
     AtomicBool, AtomicU64,

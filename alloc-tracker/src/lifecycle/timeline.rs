@@ -2,8 +2,9 @@
 //! footprint over the run, and checkpoints of each site's live bytes (for growth).
 //!
 //! Kept bounded for a run of hours: at most [`CAPACITY`] interval samples and as many
-//! checkpoints of each kind (by interval, by heap activity). When a store is full, every other entry is dropped and from then on only
-//! every second tick (then fourth, ...) is kept: the resolution halves, the span stays
+//! checkpoints of each kind (by interval, by heap activity). When a store is full,
+//! every other entry is dropped and from then on only every second tick (then fourth,
+//! ...) is kept: the resolution halves, the span stays
 //! the whole run. The peak sample is a single slot, replaced as the heap grows; the exit
 //! sample is added when the exit profile is written.
 //!

@@ -1,6 +1,7 @@
 //! Opening and closing a scope: the calling thread's allocations (and those of the
-//! threads it starts) are counted until it closes. Scopes do not nest. A scope that cannot see allocations (the tracker is not
-//! the global allocator) panics with the lines to add.
+//! threads it starts) are counted until it closes. Scopes do not nest. A scope that
+//! cannot see allocations (the tracker is not the global allocator) panics with the
+//! lines to add.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};

@@ -22,8 +22,9 @@
 //!
 //! A buffer that fills and is freed again (a sawtooth) fails 3 and 4; a steady state
 //! fails 3; data built once (a table in a static, a cache filled at start-up) and kept
-//! while the program works on fails 6, however many checkpoints saw it being built. Growth is informational: it does not change whether the
-//! report has leaks, nor the exit code. Suppressions do not apply to it.
+//! while the program works on fails 6, however many checkpoints saw it being built.
+//! Growth is informational: it does not change whether the report has leaks, nor the
+//! exit code. Suppressions do not apply to it.
 
 use std::collections::HashMap;
 
