@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use crate::hot::{events, guard, stats};
+use crate::hot::{events, guard, own_blocks, state, stats};
 use crate::lifecycle::start;
 use crate::os;
 
@@ -45,12 +45,20 @@ pub fn start(own_code: usize) -> bool {
 /// A block of `size` bytes at `address`, just returned by the real allocator.
 #[inline]
 pub fn on_alloc(address: usize, size: usize, align: usize) {
+    // The state first: it is a plain load, and the guard is thread-local storage.
+    if state::now() == state::ON && guard::is_inside() {
+        // The C library allocating for the tracker: it may free the block later itself.
+        own_blocks::note(address);
+    }
     events::on_alloc(address, size, align);
 }
 
 /// The block at `address` is about to be given back to the real allocator.
 #[inline]
 pub fn on_free(address: usize) {
+    if state::now() == state::ON && guard::is_inside() {
+        own_blocks::take(address);
+    }
     // The size only matters for the tracker's own blocks, which the interposer's
     // own allocator counts itself.
     events::on_dealloc(address, 0);
@@ -70,6 +78,12 @@ pub fn realloc_begin(address: usize) -> Realloc {
 /// After it: `new_address` is 0 when it failed (the old block is then unchanged).
 #[inline]
 pub fn realloc_end(pending: Realloc, old_address: usize, new_address: usize, new_size: usize) {
+    // Overhead: the realloc began inside the tracker (the other kinds of pending realloc
+    // hold the guard themselves).
+    if new_address != 0 && matches!(pending.0, events::Realloc::Overhead { .. }) {
+        own_blocks::take(old_address);
+        own_blocks::note(new_address);
+    }
     events::realloc_end(
         pending.0,
         old_address,

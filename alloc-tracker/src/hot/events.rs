@@ -9,7 +9,7 @@ use crate::hot::record::Record;
 use crate::hot::sampling::{self, Weight};
 use crate::hot::shard::{self, Removal};
 use crate::hot::site::Site;
-use crate::hot::{counting, scope, site, state, stats, thread};
+use crate::hot::{counting, own_blocks, scope, site, state, stats, thread};
 use crate::os::frames::{self, Capture, Stack};
 
 /// Records a successful allocation of `size` bytes at `address` (under sampling, when
@@ -219,7 +219,7 @@ pub(crate) fn realloc_end(
     }
     match old {
         Some(record) => settle_free(old_address, &record, mean),
-        None if mean == 0 => stats::count_unknown_free(),
+        None if mean == 0 => count_unknown_free(old_address),
         // Under sampling most blocks were never recorded.
         None => {}
     }
@@ -300,9 +300,17 @@ fn forget(address: usize, mean: u64) {
             }
             settle_free(address, &record, mean);
         }
-        Removal::Removed(None) if mean == 0 => stats::count_unknown_free(),
+        Removal::Removed(None) if mean == 0 => count_unknown_free(address),
         Removal::Removed(None) => {}
         Removal::Frozen => state::wait_while_frozen(),
+    }
+}
+
+/// A free (or realloc) of a block with no record: unknown, unless C code allocated it
+/// for the tracker (see [`own_blocks`]).
+fn count_unknown_free(address: usize) {
+    if !own_blocks::take(address) {
+        stats::count_unknown_free();
     }
 }
 

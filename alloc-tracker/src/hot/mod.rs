@@ -4,6 +4,7 @@
 pub(crate) mod counting;
 pub(crate) mod events;
 pub(crate) mod guard;
+pub(crate) mod own_blocks;
 pub(crate) mod peak;
 pub(crate) mod record;
 pub(crate) mod sampling;
