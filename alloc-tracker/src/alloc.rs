@@ -62,6 +62,10 @@ impl<A> TrackingAlloc<A> {
 unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if events::skips_alloc(layout.size()) {
+            // SAFETY: the caller upholds `alloc`'s contract, which is exactly `A::alloc`'s.
+            return unsafe { self.inner.alloc(layout) };
+        }
         // SAFETY: the caller upholds `alloc`'s contract (non-zero size), which is
         // exactly `A::alloc`'s.
         let block = unsafe { self.inner.alloc(layout) };
@@ -74,6 +78,10 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if events::skips_alloc(layout.size()) {
+            // SAFETY: the caller upholds `alloc_zeroed`'s contract, which is exactly `A::alloc_zeroed`'s.
+            return unsafe { self.inner.alloc_zeroed(layout) };
+        }
         // SAFETY: same contract as `alloc`, forwarded unchanged to `A`.
         let block = unsafe { self.inner.alloc_zeroed(layout) };
         if !block.is_null() {

@@ -42,11 +42,19 @@ pub fn start(own_code: usize) -> bool {
     start::start_preloaded(own, program)
 }
 
+/// Whether an allocation of `size` bytes, before the real call, needs no recording at
+/// all (sampled mode, not a sample point): the export can then tail-call the real one.
+#[inline]
+#[must_use]
+pub fn skips_alloc(size: usize) -> bool {
+    events::skips_alloc(size)
+}
+
 /// A block of `size` bytes at `address`, just returned by the real allocator.
 #[inline]
 pub fn on_alloc(address: usize, size: usize, align: usize) {
     // The state first: it is a plain load, and the guard is thread-local storage.
-    if state::now() == state::ON && guard::is_inside() {
+    if state::is_tracking() && guard::is_inside() {
         // The C library allocating for the tracker: it may free the block later itself.
         own_blocks::note(address);
     }
@@ -56,7 +64,7 @@ pub fn on_alloc(address: usize, size: usize, align: usize) {
 /// The block at `address` is about to be given back to the real allocator.
 #[inline]
 pub fn on_free(address: usize) {
-    if state::now() == state::ON && guard::is_inside() {
+    if state::is_tracking() && guard::is_inside() {
         own_blocks::take(address);
     }
     // The size only matters for the tracker's own blocks, which the interposer's

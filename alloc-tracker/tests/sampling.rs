@@ -53,6 +53,18 @@ fn sampled_counters_estimate_the_real_figures() {
     unsafe { std::env::set_var("MEMLEAK_SAMPLE_BYTES", MEAN_BYTES.to_string()) };
     memleak::start();
 
+    // A scope sees every event while it is open, sampled or not.
+    let leaks = memleak::leaks(|| {
+        for i in 0..1000 {
+            drop(std::hint::black_box(churn_block(i)));
+        }
+        // Each would be sampled with a probability of 2.4%: all 50 only if seen anyway.
+        for _ in 0..50 {
+            std::mem::forget(std::hint::black_box(vec![7u8; 100]));
+        }
+    });
+    assert_eq!((leaks.bytes(), leaks.blocks()), (5000, 50), "{leaks}");
+
     let kept: Vec<Box<[u8]>> = (0..KEPT).map(keep_block).collect();
     let mut churned_bytes = 0u64;
     for i in 0..CHURNED {

@@ -27,6 +27,9 @@ fn report(block: *mut c_void, size: usize, align: usize) -> *mut c_void {
 /// C's `malloc`.
 #[cfg_attr(not(test), unsafe(no_mangle))]
 pub extern "C" fn malloc(size: usize) -> *mut c_void {
+    if engine::skips_alloc(size) {
+        return real::malloc(size);
+    }
     report(real::malloc(size), size, MALLOC_ALIGN)
 }
 
@@ -34,6 +37,9 @@ pub extern "C" fn malloc(size: usize) -> *mut c_void {
 #[cfg_attr(not(test), unsafe(no_mangle))]
 pub extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
     // A successful calloc means the product did not overflow.
+    if engine::skips_alloc(count.wrapping_mul(size)) {
+        return real::calloc(count, size);
+    }
     report(
         real::calloc(count, size),
         count.wrapping_mul(size),

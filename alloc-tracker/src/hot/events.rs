@@ -12,6 +12,15 @@ use crate::hot::site::Site;
 use crate::hot::{counting, own_blocks, scope, site, state, stats, thread};
 use crate::os::frames::{self, Capture, Stack};
 
+/// Whether an allocation of `size` bytes, not yet made, needs no recording at all: under
+/// sampling with nothing watching, when the thread's byte countdown goes on past it
+/// (it is lowered then). Checked before the inner allocator is called, so that the
+/// allocator can tail-call it: most allocations then cost a load and a subtraction.
+#[inline(always)]
+pub(crate) fn skips_alloc(size: usize) -> bool {
+    state::now() == state::SAMPLING && !guard::is_inside() && sampling::countdown_continues(size)
+}
+
 /// Records a successful allocation of `size` bytes at `address` (under sampling, when
 /// the thread's byte countdown runs out during it). Inline in the allocator: while not
 /// recording, and under sampling for the allocations that are not sampled, this is all
@@ -19,17 +28,14 @@ use crate::os::frames::{self, Capture, Stack};
 #[inline(always)]
 pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
     let now = state::now();
-    if now != state::ON {
+    if now == state::SAMPLING {
+        if !guard::is_inside() && sampling::countdown_continues(size) {
+            return;
+        }
+    } else if now != state::ON {
         if now == state::SCOPED {
             scoped_alloc(address, size);
         }
-        return;
-    }
-    if sampling::mean_bytes() != 0
-        && !state::is_watched()
-        && !guard::is_inside()
-        && sampling::countdown_continues(size)
-    {
         return;
     }
     on_recorded_alloc(address, size, align);
@@ -72,19 +78,16 @@ fn sampled(size: usize, mean: u64) -> bool {
 #[inline(always)]
 pub(crate) fn on_dealloc(address: usize, size: usize) {
     let now = state::now();
-    if now != state::ON {
+    if now == state::SAMPLING {
+        if !sampling::may_be_recorded(address) && !guard::is_inside() {
+            return;
+        }
+    } else if now != state::ON {
         if now == state::SCOPED {
             scoped_free(address, size);
         } else {
             wait_for_scan();
         }
-        return;
-    }
-    if sampling::mean_bytes() != 0
-        && !state::is_watched()
-        && !sampling::may_be_recorded(address)
-        && !guard::is_inside()
-    {
         return;
     }
     on_recorded_dealloc(address, size);
@@ -134,7 +137,7 @@ pub(crate) enum Realloc {
 #[inline]
 pub(crate) fn realloc_begin(address: usize, old_size: usize) -> Realloc {
     let now = state::now();
-    if now != state::ON {
+    if now != state::ON && now != state::SAMPLING {
         if now == state::SCOPED {
             if scope::any_open() {
                 scope::on_free(address);

@@ -20,7 +20,50 @@ const PAGE_SHIFT: u32 = 12;
 #[inline]
 pub(crate) fn shard_index(address: usize) -> usize {
     let page = (address >> PAGE_SHIFT) as u64;
-    (page.wrapping_mul(K) >> 58) as usize % SHARDS
+    let slice = (page.wrapping_mul(K) >> (64 - SLICE_BITS)) as usize;
+    SHARD_OF_SLICE
+        .get(slice)
+        .map_or(0, |&shard| usize::from(shard))
+}
+
+/// The page hash's top bits pick one of `2^SLICE_BITS` slices, and each slice belongs to
+/// one shard.
+const SLICE_BITS: u32 = 10;
+const SLICES: usize = 1 << SLICE_BITS;
+
+/// Shard `i` owns a share of the slices proportional to `2^(i / SHARDS)`: the shares
+/// span one doubling. A table's memory doubles at once when it grows, so equal shards,
+/// all crossing the threshold together, made the tracker's memory a step function of
+/// the live blocks, from 7/8 full down to 7/16 right after the steps (the btree bench's
+/// peak sat just past one: tables half empty, 1.6x the program's RSS). Spread over a
+/// doubling, the shards grow one after another, and the tables' load stays near its
+/// mean whatever the heap's size.
+static SHARD_OF_SLICE: [u8; SLICES] = spread_slices();
+
+const fn spread_slices() -> [u8; SLICES] {
+    // 2^(1/64): each shard's share is this much larger than the one before.
+    const RATIO: f64 = 1.010_889_286_051_700_5;
+    let mut total = 0.0;
+    let mut weight = 1.0;
+    let mut shard = 0;
+    while shard < SHARDS {
+        total += weight;
+        weight *= RATIO;
+        shard += 1;
+    }
+    let mut slices = [0u8; SLICES];
+    let (mut slice, mut shard, mut weight, mut end) = (0, 0, 1.0, 0.0);
+    while shard < SHARDS {
+        end += weight / total * SLICES as f64;
+        // Every shard gets at least one slice, and the last one ends the array.
+        while slice < SLICES && ((slice as f64) < end || shard == SHARDS - 1) {
+            slices[slice] = shard as u8;
+            slice += 1;
+        }
+        weight *= RATIO;
+        shard += 1;
+    }
+    slices
 }
 
 #[inline]
@@ -154,6 +197,20 @@ mod tests {
             used[shard_index(base + (page << PAGE_SHIFT))] = true;
         }
         assert!(used.iter().all(|&u| u));
+    }
+
+    #[test]
+    fn shard_shares_span_one_doubling() {
+        let mut slices = [0usize; SHARDS];
+        for &shard in &SHARD_OF_SLICE {
+            slices[usize::from(shard)] += 1;
+        }
+        assert!(SHARD_OF_SLICE.is_sorted());
+        assert_eq!(
+            (slices[0], slices[SHARDS / 2], slices[SHARDS - 1]),
+            (12, 15, 22)
+        );
+        assert_eq!(slices.iter().sum::<usize>(), SLICES);
     }
 
     #[test]

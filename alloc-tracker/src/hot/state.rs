@@ -13,7 +13,8 @@ use crate::os;
 
 const UNDECIDED: u8 = 0;
 const OFF: u8 = 1;
-/// Recording: the value the hot path compares [`now`] with.
+/// Recording every event, or sampled while scopes or `HeapStats` watch: the value the
+/// hot path compares [`now`] with.
 pub(crate) const ON: u8 = 2;
 const STOPPED: u8 = 3;
 /// Recording is off and the exit scan is reading the live blocks: their frees wait.
@@ -21,6 +22,10 @@ const FROZEN: u8 = 4;
 /// Not recording, but a scope of the in-test API is open (`hot::scope`): allocations of
 /// threads in scopes and every free go to the scopes' tables.
 pub(crate) const SCOPED: u8 = 5;
+/// Recording under sampling (`MEMLEAK_SAMPLE_BYTES`) with nothing watching: the hot path
+/// learns from this one load that an allocation only counts down and a free only checks
+/// the sampling filter. Never stands while [`is_watched`] (see [`settle_recording`]).
+pub(crate) const SAMPLING: u8 = 6;
 
 static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
 /// Whether scopes are open or `HeapStats` counts: with recording on, the hot path's one
@@ -33,7 +38,27 @@ static START_NS: AtomicU64 = AtomicU64::new(0);
 /// Whether events are being recorded now.
 #[inline]
 pub(crate) fn is_tracking() -> bool {
-    MODE.load(Relaxed) == ON
+    is_recording(MODE.load(Relaxed))
+}
+
+/// Whether `mode` is one of the two recording modes.
+#[inline]
+fn is_recording(mode: u8) -> bool {
+    mode == ON || mode == SAMPLING
+}
+
+/// After recording turned on or [`WATCHED`] changed: [`SAMPLING`] when sampled and
+/// nothing watches, else [`ON`]. The re-check after switching to `SAMPLING` closes the
+/// race with a scope opening meanwhile: whichever of its store to `WATCHED` and this
+/// load comes first (all `SeqCst`), one of the two sees the other.
+fn settle_recording() {
+    if sampling::mean_bytes() != 0 && !WATCHED.load(SeqCst) {
+        let _ = MODE.compare_exchange(ON, SAMPLING, SeqCst, SeqCst);
+        if !WATCHED.load(SeqCst) {
+            return;
+        }
+    }
+    let _ = MODE.compare_exchange(SAMPLING, ON, SeqCst, SeqCst);
 }
 
 /// The state now, for the hot path: [`ON`], [`SCOPED`] or another (nothing to do).
@@ -53,6 +78,7 @@ pub(crate) fn is_watched() -> bool {
 pub(crate) fn open_scoped() {
     WATCHED.store(true, SeqCst);
     let _ = MODE.compare_exchange(OFF, SCOPED, SeqCst, SeqCst);
+    settle_recording();
 }
 
 /// The last scope closed and nothing counts: back to off, unless something else
@@ -60,6 +86,7 @@ pub(crate) fn open_scoped() {
 pub(crate) fn close_scoped() {
     WATCHED.store(false, SeqCst);
     let _ = MODE.compare_exchange(SCOPED, OFF, SeqCst, SeqCst);
+    settle_recording();
 }
 
 /// Whether nothing has decided yet: no allocation so far, and no `start`.
@@ -76,10 +103,11 @@ pub(crate) fn decide(on: bool) -> bool {
         Ok(_) => {
             if on {
                 mark_start();
+                settle_recording();
             }
             on
         }
-        Err(actual) => actual == ON,
+        Err(actual) => is_recording(actual),
     }
 }
 
@@ -87,7 +115,9 @@ pub(crate) fn decide(on: bool) -> bool {
 /// returns whether it was off before.
 pub(crate) fn turn_on() -> bool {
     mark_start();
-    MODE.swap(ON, Relaxed) != ON
+    let before = MODE.swap(ON, SeqCst);
+    settle_recording();
+    !is_recording(before)
 }
 
 fn mark_start() {
@@ -104,7 +134,8 @@ pub(crate) fn stop() {
 /// Turns recording off and makes frees of tracked blocks wait until [`stop`], so the
 /// scan can read every block of its snapshot. Returns whether it was recording.
 pub(crate) fn freeze() -> bool {
-    MODE.compare_exchange(ON, FROZEN, SeqCst, SeqCst).is_ok()
+    MODE.fetch_update(SeqCst, SeqCst, |mode| is_recording(mode).then_some(FROZEN))
+        .is_ok()
 }
 
 /// Whether frees must wait for the scan.
