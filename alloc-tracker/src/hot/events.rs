@@ -32,7 +32,7 @@ pub(crate) fn on_alloc(address: usize, size: usize, align: usize) {
         if !guard::is_inside() && sampling::countdown_continues(size) {
             return;
         }
-    } else if now != state::ON {
+    } else if !state::records(now) {
         if now == state::SCOPED {
             scoped_alloc(address, size);
         }
@@ -82,7 +82,7 @@ pub(crate) fn on_dealloc(address: usize, size: usize) {
         if !sampling::may_be_recorded(address) && !guard::is_inside() {
             return;
         }
-    } else if now != state::ON {
+    } else if !state::records(now) {
         if now == state::SCOPED {
             scoped_free(address, size);
         } else {
@@ -137,7 +137,7 @@ pub(crate) enum Realloc {
 #[inline]
 pub(crate) fn realloc_begin(address: usize, old_size: usize) -> Realloc {
     let now = state::now();
-    if now != state::ON && now != state::SAMPLING {
+    if !state::records(now) {
         if now == state::SCOPED {
             if scope::any_open() {
                 scope::on_free(address);

@@ -11,26 +11,29 @@ use std::sync::atomic::{
 use crate::hot::sampling;
 use crate::os;
 
+// The state is one byte: a base mode in the low bits, and whether scopes or `HeapStats`
+// watch in [`WATCHED`]. Every change is one read-modify-write of the byte, so the hot
+// path's single load sees a consistent pair: in particular [`SAMPLING`], the value that
+// lets an event skip everything, can never stand while something watches.
+const BASE: u8 = 0x0f;
 const UNDECIDED: u8 = 0;
 const OFF: u8 = 1;
-/// Recording every event, or sampled while scopes or `HeapStats` watch: the value the
-/// hot path compares [`now`] with.
+/// Recording every event: the value the hot path compares [`now`] with.
 pub(crate) const ON: u8 = 2;
 const STOPPED: u8 = 3;
 /// Recording is off and the exit scan is reading the live blocks: their frees wait.
 const FROZEN: u8 = 4;
+/// Recording under sampling (`MEMLEAK_SAMPLE_BYTES`), nothing watching: the hot path
+/// learns from this one load that an allocation only counts down and a free only checks
+/// the sampling filter.
+pub(crate) const SAMPLING: u8 = 6;
+/// Scopes are open or `HeapStats` counts (see [`open_scoped`]).
+const WATCHED: u8 = 0x10;
 /// Not recording, but a scope of the in-test API is open (`hot::scope`): allocations of
 /// threads in scopes and every free go to the scopes' tables.
-pub(crate) const SCOPED: u8 = 5;
-/// Recording under sampling (`MEMLEAK_SAMPLE_BYTES`) with nothing watching: the hot path
-/// learns from this one load that an allocation only counts down and a free only checks
-/// the sampling filter. Never stands while [`is_watched`] (see [`settle_recording`]).
-pub(crate) const SAMPLING: u8 = 6;
+pub(crate) const SCOPED: u8 = OFF | WATCHED;
 
 static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
-/// Whether scopes are open or `HeapStats` counts: with recording on, the hot path's one
-/// extra load to know whether they need the event too.
-static WATCHED: AtomicBool = AtomicBool::new(false);
 /// Whether this engine is the preloaded interposer's rather than a `TrackingAlloc`'s.
 static PRELOADED: AtomicBool = AtomicBool::new(false);
 static START_NS: AtomicU64 = AtomicU64::new(0);
@@ -38,30 +41,33 @@ static START_NS: AtomicU64 = AtomicU64::new(0);
 /// Whether events are being recorded now.
 #[inline]
 pub(crate) fn is_tracking() -> bool {
-    is_recording(MODE.load(Relaxed))
+    records(MODE.load(Relaxed))
 }
 
-/// Whether `mode` is one of the two recording modes.
+/// Whether the state `now` records events (every one, or sampled; watched or not).
 #[inline]
-fn is_recording(mode: u8) -> bool {
-    mode == ON || mode == SAMPLING
+pub(crate) fn records(now: u8) -> bool {
+    let base = now & BASE;
+    base == ON || base == SAMPLING
 }
 
-/// After recording turned on or [`WATCHED`] changed: [`SAMPLING`] when sampled and
-/// nothing watches, else [`ON`]. The re-check after switching to `SAMPLING` closes the
-/// race with a scope opening meanwhile: whichever of its store to `WATCHED` and this
-/// load comes first (all `SeqCst`), one of the two sees the other.
-fn settle_recording() {
-    if sampling::mean_bytes() != 0 && !WATCHED.load(SeqCst) {
-        let _ = MODE.compare_exchange(ON, SAMPLING, SeqCst, SeqCst);
-        if !WATCHED.load(SeqCst) {
-            return;
-        }
+/// The recording base mode: sampled when `MEMLEAK_SAMPLE_BYTES` asked for it.
+fn recording() -> u8 {
+    if sampling::mean_bytes() == 0 {
+        ON
+    } else {
+        SAMPLING
     }
-    let _ = MODE.compare_exchange(SAMPLING, ON, SeqCst, SeqCst);
 }
 
-/// The state now, for the hot path: [`ON`], [`SCOPED`] or another (nothing to do).
+/// Changes the state by `change` (base mode and watch bit together), atomically; returns
+/// the state before.
+fn update(change: impl Fn(u8) -> Option<u8>) -> Result<u8, u8> {
+    MODE.fetch_update(SeqCst, SeqCst, change)
+}
+
+/// The state now, for the hot path: [`ON`], [`SAMPLING`], [`SCOPED`], or another that
+/// [`records`] (watched) or not (nothing to do).
 #[inline]
 pub(crate) fn now() -> u8 {
     MODE.load(Relaxed)
@@ -70,44 +76,36 @@ pub(crate) fn now() -> u8 {
 /// Whether scopes or `HeapStats` want the events (see [`open_scoped`]).
 #[inline]
 pub(crate) fn is_watched() -> bool {
-    WATCHED.load(Relaxed)
+    MODE.load(Relaxed) & WATCHED != 0
 }
 
 /// The first scope opens, or `HeapStats` starts counting: their events start to be seen,
 /// through [`SCOPED`] while nothing records, else through [`is_watched`].
 pub(crate) fn open_scoped() {
-    WATCHED.store(true, SeqCst);
-    let _ = MODE.compare_exchange(OFF, SCOPED, SeqCst, SeqCst);
-    settle_recording();
+    let _ = update(|now| Some(now | WATCHED));
 }
 
-/// The last scope closed and nothing counts: back to off, unless something else
-/// happened meanwhile.
+/// The last scope closed and nothing counts: back to what the state was without them.
 pub(crate) fn close_scoped() {
-    WATCHED.store(false, SeqCst);
-    let _ = MODE.compare_exchange(SCOPED, OFF, SeqCst, SeqCst);
-    settle_recording();
+    let _ = update(|now| Some(now & !WATCHED));
 }
 
 /// Whether nothing has decided yet: no allocation so far, and no `start`.
 #[inline]
 pub(crate) fn is_undecided() -> bool {
-    MODE.load(Relaxed) == UNDECIDED
+    MODE.load(Relaxed) & BASE == UNDECIDED
 }
 
 /// Takes the first decision, unless another thread took one first; returns whether
 /// recording is on. Marks the start when it turns recording on.
 pub(crate) fn decide(on: bool) -> bool {
-    let mode = if on { ON } else { OFF };
-    match MODE.compare_exchange(UNDECIDED, mode, Relaxed, Relaxed) {
-        Ok(_) => {
-            if on {
-                mark_start();
-                settle_recording();
-            }
-            on
-        }
-        Err(actual) => is_recording(actual),
+    if on {
+        mark_start();
+    }
+    let mode = if on { recording() } else { OFF };
+    match update(|now| (now & BASE == UNDECIDED).then_some(mode | (now & WATCHED))) {
+        Ok(_) => on,
+        Err(now) => records(now),
     }
 }
 
@@ -115,9 +113,9 @@ pub(crate) fn decide(on: bool) -> bool {
 /// returns whether it was off before.
 pub(crate) fn turn_on() -> bool {
     mark_start();
-    let before = MODE.swap(ON, SeqCst);
-    settle_recording();
-    !is_recording(before)
+    let mode = recording();
+    let before = update(|now| Some(mode | (now & WATCHED))).unwrap_or_else(|now| now);
+    !records(before)
 }
 
 fn mark_start() {
@@ -128,20 +126,19 @@ fn mark_start() {
 /// Turns recording off for good (the exit profile is being written), releasing any
 /// free that waits on a freeze.
 pub(crate) fn stop() {
-    MODE.store(STOPPED, SeqCst);
+    let _ = update(|now| Some(STOPPED | (now & WATCHED)));
 }
 
 /// Turns recording off and makes frees of tracked blocks wait until [`stop`], so the
 /// scan can read every block of its snapshot. Returns whether it was recording.
 pub(crate) fn freeze() -> bool {
-    MODE.fetch_update(SeqCst, SeqCst, |mode| is_recording(mode).then_some(FROZEN))
-        .is_ok()
+    update(|now| records(now).then_some(FROZEN | (now & WATCHED))).is_ok()
 }
 
 /// Whether frees must wait for the scan.
 #[inline]
 pub(crate) fn is_frozen() -> bool {
-    MODE.load(SeqCst) == FROZEN
+    MODE.load(SeqCst) & BASE == FROZEN
 }
 
 /// Waits until the scan is over (the exit path then stops recording for good).
