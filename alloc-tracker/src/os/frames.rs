@@ -173,17 +173,23 @@ fn probe_callee() -> usize {
 
 /// Follows the chain from `fp`; returns whether it ended cleanly (a null link, a null
 /// return address, or the frame limit) rather than on a link outside the stack.
+///
+/// The count of frames is a local until the end: kept in `stack.len`, it went through
+/// memory on every step, a store-to-load chain beside the one the walk itself is.
 #[inline(always)]
 fn walk_frame_pointers(stack: &mut Stack, mut fp: usize, stack_top: usize) -> bool {
     const WORD: usize = std::mem::size_of::<usize>();
-    loop {
+    // The highest frame record that ends inside the stack.
+    let Some(last_record) = stack_top.checked_sub(2 * WORD) else {
+        return false;
+    };
+    let mut len = stack.len;
+    let clean = loop {
         if fp == 0 {
-            return true;
+            break true;
         }
-        let in_stack =
-            fp.is_multiple_of(WORD) && fp.checked_add(2 * WORD).is_some_and(|end| end <= stack_top);
-        if !in_stack {
-            return false;
+        if !fp.is_multiple_of(WORD) || fp > last_record {
+            break false;
         }
         // Both words of the frame record lie in this thread's live stack, which is
         // mapped and readable: `fp` is word-aligned, `fp + 2 words <= stack_top`, and
@@ -196,16 +202,23 @@ fn walk_frame_pointers(stack: &mut Stack, mut fp: usize, stack_top: usize) -> bo
         let return_address = unsafe { record.add(1).read() };
         let return_address = strip_pointer_authentication(return_address);
         if return_address == 0 {
-            return true;
+            break true;
         }
-        if !stack.push(return_address) {
-            return true;
+        let Some(slot) = stack.frames.get_mut(len) else {
+            break true;
+        };
+        *slot = return_address;
+        len += 1;
+        if len == MAX_FRAMES {
+            break true;
         }
         if next <= fp {
-            return next == 0;
+            break next == 0;
         }
         fp = next;
-    }
+    };
+    stack.len = len;
+    clean
 }
 
 /// The current frame pointer register.
