@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use crate::hot::{events, guard, own_blocks, state, stats};
+use crate::hot::{events, guard, own_blocks, sampling, state, stats};
 use crate::lifecycle::start;
 use crate::os;
 
@@ -50,11 +50,18 @@ pub fn skips_alloc(size: usize) -> bool {
     events::skips_alloc(size)
 }
 
+/// Whether this event is the C library's, called by the tracker, while every block is
+/// recorded (under sampling an unknown free goes uncounted anyway). The state first:
+/// plain loads, where the guard is thread-local storage.
+#[inline]
+fn for_the_tracker() -> bool {
+    state::is_tracking() && sampling::mean_bytes() == 0 && guard::is_inside()
+}
+
 /// A block of `size` bytes at `address`, just returned by the real allocator.
 #[inline]
 pub fn on_alloc(address: usize, size: usize, align: usize) {
-    // The state first: it is a plain load, and the guard is thread-local storage.
-    if state::is_tracking() && guard::is_inside() {
+    if for_the_tracker() {
         // The C library allocating for the tracker: it may free the block later itself.
         own_blocks::note(address);
     }
@@ -64,7 +71,7 @@ pub fn on_alloc(address: usize, size: usize, align: usize) {
 /// The block at `address` is about to be given back to the real allocator.
 #[inline]
 pub fn on_free(address: usize) {
-    if state::is_tracking() && guard::is_inside() {
+    if for_the_tracker() {
         own_blocks::take(address);
     }
     // The size only matters for the tracker's own blocks, which the interposer's
@@ -88,7 +95,10 @@ pub fn realloc_begin(address: usize) -> Realloc {
 pub fn realloc_end(pending: Realloc, old_address: usize, new_address: usize, new_size: usize) {
     // Overhead: the realloc began inside the tracker (the other kinds of pending realloc
     // hold the guard themselves).
-    if new_address != 0 && matches!(pending.0, events::Realloc::Overhead { .. }) {
+    if new_address != 0
+        && sampling::mean_bytes() == 0
+        && matches!(pending.0, events::Realloc::Overhead { .. })
+    {
         own_blocks::take(old_address);
         own_blocks::note(new_address);
     }

@@ -103,10 +103,12 @@ pub(crate) fn decide(on: bool) -> bool {
         mark_start();
     }
     let mode = if on { recording() } else { OFF };
-    match update(|now| (now & BASE == UNDECIDED).then_some(mode | (now & WATCHED))) {
+    let decided = match update(|now| (now & BASE == UNDECIDED).then_some(mode | (now & WATCHED))) {
         Ok(_) => on,
         Err(now) => records(now),
-    }
+    };
+    settle_sampling();
+    decided
 }
 
 /// Turns recording on whatever was decided (open scopes go on in the recording path);
@@ -115,7 +117,17 @@ pub(crate) fn turn_on() -> bool {
     mark_start();
     let mode = recording();
     let before = update(|now| Some(mode | (now & WATCHED))).unwrap_or_else(|now| now);
+    settle_sampling();
     !records(before)
+}
+
+/// [`ON`] becomes [`SAMPLING`] once the mean is known: a thread that decided while
+/// another was still reading `MEMLEAK_SAMPLE_BYTES` saw no mean yet, and the reader
+/// settles it here after its own decision.
+fn settle_sampling() {
+    if sampling::mean_bytes() != 0 {
+        let _ = update(|now| (now & BASE == ON).then_some(SAMPLING | (now & WATCHED)));
+    }
 }
 
 fn mark_start() {
