@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory as _, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use crate::exit_code;
 use crate::fail_on::FailOn;
@@ -209,15 +209,45 @@ pub(crate) struct ReportArgs {
     /// The profile: `profile.json` as the tracker wrote it (`MEMLEAK_OUT`).
     #[arg(value_name = "PROFILE")]
     pub(crate) profile: PathBuf,
-    /// Print report.json (documented in docs/report-json.md) instead of the text report.
-    #[arg(long)]
+    /// Print report.json (documented in docs/report-json.md) instead of the text report:
+    /// the same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub(crate) json: bool,
+    /// What to write: the text report, report.json, or the folded stacks of the bytes
+    /// live at exit (`main;...;allocating_fn BYTES` lines, for any flamegraph tool).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
+    pub(crate) format: ReportFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
     /// Also write the flamegraph of the blocks live at exit to this SVG file.
     #[arg(long, value_name = "OUT")]
     pub(crate) svg: Option<PathBuf>,
 
     #[command(flatten)]
     pub(crate) report: ReportOptions,
+}
+
+/// `cargo memleak report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// The text report, as `cargo memleak run` prints it.
+    Text,
+    /// report.json (docs/report-json.md).
+    Json,
+    /// Folded stacks: one `outer;...;inner BYTES` line a stack.
+    Folded,
+}
+
+impl ReportArgs {
+    /// The format asked for, `--json` included.
+    pub(crate) fn format(&self) -> ReportFormat {
+        if self.json {
+            ReportFormat::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 /// Prints `cargo memleak test --help`, for a `--help` that came after other arguments.
@@ -427,7 +457,34 @@ mod tests {
         };
         assert_eq!(report.profile, PathBuf::from("p.json"));
         assert!(report.json);
+        assert_eq!(report.format(), ReportFormat::Json);
         assert_eq!(report.svg, Some(PathBuf::from("o.svg")));
+        assert_eq!(report.output, None);
+    }
+
+    #[test]
+    fn report_formats_and_output() {
+        let report = |args: &[&str]| {
+            let mut all = vec!["cargo", "memleak", "report", "p.json"];
+            all.extend(args);
+            match parse_args(&all).map(|Cargo::Memleak(m)| m.command) {
+                Ok(Command::Report(report)) => Ok((report.format(), report.output)),
+                Ok(_) => panic!("not report"),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        assert_eq!(report(&[]), Ok((ReportFormat::Text, None)));
+        assert_eq!(
+            report(&["--format", "folded", "-o", "live.folded"]),
+            Ok((ReportFormat::Folded, Some(PathBuf::from("live.folded"))))
+        );
+        let conflict = report(&["--json", "--format", "folded"]).unwrap_err();
+        assert!(conflict.contains("cannot be used with"), "{conflict}");
+        let unknown = report(&["--format", "pdf"]).unwrap_err();
+        assert!(
+            unknown.contains("pdf") && unknown.contains("folded"),
+            "{unknown}"
+        );
     }
 
     #[test]

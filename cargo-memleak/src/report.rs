@@ -7,17 +7,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use leak_report::{
-    Profile, ProgramInfo, Report, TextOptions, flamegraph_kinds, has_timeline_chart, write_json,
-    write_kind_flamegraph, write_layers_flamegraph, write_live_flamegraph, write_text,
+    Profile, ProgramInfo, Report, TextOptions, flamegraph_kinds, has_timeline_chart, write_folded,
+    write_json, write_kind_flamegraph, write_layers_flamegraph, write_live_flamegraph, write_text,
     write_timeline_chart,
 };
 
-use crate::cli::ReportArgs;
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::exit_code::{Failure, INTERNAL_ERROR, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR};
 use crate::settings;
 use crate::term::{self, say};
 
-/// `cargo memleak report PROFILE [--json] [--svg OUT]`.
+/// `cargo memleak report PROFILE [--format FORMAT] [-o FILE] [--svg OUT]`.
 pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
     let cwd = std::env::current_dir().ok();
     settings::install(
@@ -33,12 +33,45 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
         write_file(svg, &image)?;
         say(format_args!("wrote {}", svg.display()));
     }
-    if args.json {
-        print(|out| write_json(&report, out))?
-    } else {
-        print_text(&report)?
+    let format = args.format();
+    match &args.output {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            render(&report, format, false, &mut bytes)
+                .context("failed to render the report")
+                .exit_code(INTERNAL_ERROR)?;
+            write_file(path, &bytes)?;
+            say(format_args!("wrote {}", path.display()));
+        }
+        None => {
+            let color = term::colour(term::Stream::Stdout);
+            print(|out| render(&report, format, color, out))?;
+        }
     }
     Ok(outcome(&report))
+}
+
+/// Renders `report` in `format`; `color` for the text on a terminal.
+fn render(
+    report: &Report,
+    format: ReportFormat,
+    color: bool,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    match format {
+        ReportFormat::Text => write_text(report, out, &text_options(color)),
+        ReportFormat::Json => write_json(report, out),
+        ReportFormat::Folded => write_folded(report, out),
+    }
+}
+
+/// The text report's options: the settings' `--show-reachable`, and colour or not.
+fn text_options(color: bool) -> TextOptions {
+    TextOptions {
+        color,
+        show_reachable: settings::get().show_reachable,
+        ..TextOptions::default()
+    }
 }
 
 /// The exit code a successful run ends with, as `--fail-on` says (see
@@ -54,11 +87,7 @@ pub(crate) fn load(path: &Path) -> Result<Profile, Failure> {
 
 /// Prints the text report on stdout, in colour on a terminal.
 pub(crate) fn print_text(report: &Report) -> Result<(), Failure> {
-    let options = TextOptions {
-        color: term::colour(term::Stream::Stdout),
-        show_reachable: settings::get().show_reachable,
-        ..TextOptions::default()
-    };
+    let options = text_options(term::colour(term::Stream::Stdout));
     print(|out| write_text(report, out, &options))
 }
 
@@ -118,11 +147,7 @@ pub(crate) fn write_error_file(dir: &Path, message: &str) {
 /// be drawn is a warning, not a failure.
 pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     let mut text = Vec::new();
-    let options = TextOptions {
-        show_reachable: settings::get().show_reachable,
-        ..TextOptions::default()
-    };
-    write_text(report, &mut text, &options)
+    write_text(report, &mut text, &text_options(false))
         .context("failed to render the text report")
         .exit_code(INTERNAL_ERROR)?;
     let mut json = Vec::new();

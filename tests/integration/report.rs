@@ -123,3 +123,63 @@ fn rebuilt_binary_gives_a_warning_not_wrong_names() {
     assert_eq!(unsymbolized[0]["rebuilt"], true);
     assert!(unsymbolized[0]["frames"].as_u64().unwrap() > 0);
 }
+
+/// `--format folded -o FILE`: leaky's two leak sites as folded stacks, exact bytes, for
+/// any flamegraph tool; the report's exit code is still the leaks'.
+#[test]
+fn real_profile_exports_folded_stacks() {
+    real_profile();
+    let dir = tempfile::tempdir().unwrap();
+    let folded = dir.path().join("live.folded");
+    let profile = out_dir("leaky").join("profile.json");
+    let output = cargo_memleak(&[
+        "report",
+        profile.to_str().unwrap(),
+        "--format",
+        "folded",
+        "-o",
+        folded.to_str().unwrap(),
+    ]);
+    output.assert_code(code::LEAKS_FOUND);
+    assert!(
+        output
+            .stderr
+            .contains(&format!("wrote {}", folded.display())),
+        "{output:?}"
+    );
+    assert_eq!(output.stdout, "", "{output:?}");
+    let text = std::fs::read_to_string(&folded).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let leak_some = lines
+        .iter()
+        .find(|line| line.contains("leaky::leak_some"))
+        .unwrap_or_else(|| panic!("no leak_some line in\n{text}"));
+    assert!(leak_some.ends_with(";leaky::leak_some 6400"), "{text}");
+    assert!(leak_some.starts_with("leaky::main;"), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.ends_with(";leaky::leak_box 4096")),
+        "{text}"
+    );
+}
+
+/// An output file that cannot be written: exit 14 with a message naming it.
+#[test]
+fn unwritable_output_is_named() {
+    real_profile();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("no-such-dir").join("report.txt");
+    let profile = out_dir("leaky").join("profile.json");
+    let output = cargo_memleak(&[
+        "report",
+        profile.to_str().unwrap(),
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    output.assert_code(code::SETUP_ERROR);
+    assert!(
+        output.stderr.contains(&target.display().to_string()),
+        "{output:?}"
+    );
+}

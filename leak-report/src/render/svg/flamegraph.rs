@@ -130,6 +130,15 @@ pub(crate) fn folded_live(report: &Report) -> (Vec<String>, u64) {
 /// (inferno's `from_lines` wants them sorted), equal stacks merged; and the scale the
 /// byte counts were divided by, 1 unless their total is beyond [`MAX_TOTAL`].
 pub(crate) fn folded(report: &Report, keep: impl Fn(&ReportSite) -> bool) -> (Vec<String>, u64) {
+    folded_lines(folded_stacks(report, keep))
+}
+
+/// The stacks of the sites `keep` accepts, `outer;...;inner`, with their bytes: equal
+/// stacks (by function names) merged.
+pub(crate) fn folded_stacks(
+    report: &Report,
+    keep: impl Fn(&ReportSite) -> bool,
+) -> BTreeMap<String, u64> {
     let mut folded: BTreeMap<String, u64> = BTreeMap::new();
     for site in report
         .sites()
@@ -145,7 +154,7 @@ pub(crate) fn folded(report: &Report, keep: impl Fn(&ReportSite) -> bool) -> (Ve
         let bytes = folded.entry(stack.join(";")).or_default();
         *bytes = bytes.saturating_add(site.bytes);
     }
-    folded_lines(folded)
+    folded
 }
 
 /// The root frame of a site's stack under the interposer.
