@@ -57,6 +57,17 @@ impl FailOn {
     /// The exit code a report gives: [`LEAKS_FOUND`] for a leak of a kind it fails on
     /// (without the exit scan, any block live at exit, as `has_leaks` says), else
     /// [`GROWTH_FOUND`] for growth when it fails on growth, else [`SUCCESS`].
+    /// Whether a site of this kind is one of the leaks that fail the command.
+    pub(crate) fn fails_site(self, kind: SiteKind) -> bool {
+        match kind {
+            SiteKind::Definite => self.definite,
+            SiteKind::Indirect => self.indirect,
+            // Without the exit scan, what is live at exit is the leak figure.
+            SiteKind::LiveAtExit => self.definite || self.indirect,
+            _ => false,
+        }
+    }
+
     pub(crate) fn outcome(self, report: &Report) -> u8 {
         let found = |kind: SiteKind| report.sites_of(kind).next().is_some();
         let leaks = if report.reachability().is_some() {

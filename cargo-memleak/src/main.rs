@@ -1,6 +1,7 @@
 //! `cargo memleak`: builds a Rust program with the `memleak` tracker, runs it, and reports its leaks.
 #![forbid(unsafe_code)]
 
+mod annotations;
 mod build_messages;
 mod cargo;
 mod cli;

@@ -20,7 +20,7 @@ use crate::setup::tracker_setup;
 use crate::term::say;
 use crate::tracking::{self, Tracking};
 use crate::workspace::{self, Metadata, Selection};
-use crate::{env, interrupt, settings};
+use crate::{annotations, env, interrupt, settings};
 
 /// `cargo memleak run [--bin NAME | --example NAME] [-p SPEC] [--release] [-- ARGS...]`.
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
@@ -77,7 +77,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         report::write_error_file(&out_dir, &failure.message());
         return Err(failure);
     }
-    report_run(&profile, &out_dir, status)
+    report_run(&profile, &out_dir, &meta.workspace_root, status)
 }
 
 /// Builds the selection into `target_dir` and returns its executable.
@@ -108,9 +108,16 @@ fn build(
         .exit_code(interrupt::unless_interrupted(BUILD_FAILED))
 }
 
-/// Reports from the profile the program wrote: the files, the text on stdout, and the
-/// exit code, [`TARGET_FAILED`] when the program failed even though it wrote a profile.
-fn report_run(profile_path: &Path, out_dir: &Path, status: ExitStatus) -> Result<u8, Failure> {
+/// Reports from the profile the program wrote: the files, the text on stdout (and the
+/// GitHub annotations of the leaks, in a GitHub Actions step; file paths relative to
+/// `root`, the workspace's), and the exit code, [`TARGET_FAILED`] when the program failed
+/// even though it wrote a profile.
+fn report_run(
+    profile_path: &Path,
+    out_dir: &Path,
+    root: &Path,
+    status: ExitStatus,
+) -> Result<u8, Failure> {
     let profile = report::load(profile_path)?;
     let mut program_info = ProgramInfo::from_profile(&profile);
     program_info.exit_code = status.code();
@@ -118,6 +125,10 @@ fn report_run(profile_path: &Path, out_dir: &Path, status: ExitStatus) -> Result
     let report = settings::build_report(&profile, program_info);
     let written = report::write_files(&report, out_dir)?;
     report::print_text(&report)?;
+    if annotations::enabled() {
+        let fail_on = settings::get().fail_on;
+        report::print(|out| annotations::write_annotations(&report, fail_on, root, out))?;
+    }
     report::say_written(out_dir, &written);
     if !status.success() {
         return Err(Failure::new(

@@ -52,7 +52,7 @@ fn out_dir(name: &str) -> PathBuf {
 }
 
 /// Variables that would change the build or the output, beyond the `MEMLEAK_*` ones.
-const SCRUBBED: [&str; 7] = [
+const SCRUBBED: [&str; 8] = [
     "RUSTFLAGS",
     "CARGO_ENCODED_RUSTFLAGS",
     "CARGO_BUILD_RUSTFLAGS",
@@ -60,6 +60,8 @@ const SCRUBBED: [&str; 7] = [
     "CARGO_BUILD_TARGET_DIR",
     "CARGO_PROFILE_RELEASE_DEBUG",
     "NO_COLOR",
+    // Annotations on stdout when CI itself runs on GitHub.
+    "GITHUB_ACTIONS",
 ];
 
 /// What one `cargo memleak` run printed and how it ended.
@@ -107,6 +109,7 @@ fn cargo_memleak_with(dir: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
     let mut command = Command::new(cargo);
     command.arg("memleak").args(args).current_dir(dir);
+    scrub(&mut command);
     for &(key, value) in env {
         match value {
             Some(value) => command.env(key, value),
@@ -123,12 +126,12 @@ fn cargo_memleak_in(dir: &Path, args: &[&str]) -> Output {
     cargo_memleak(&["--version"]).assert_code(code::SUCCESS);
     let mut command = Command::new(target_dir().join("debug").join("cargo-memleak"));
     command.arg("memleak").args(args).current_dir(dir);
+    scrub(&mut command);
     output_of(command, args)
 }
 
-/// Runs `command` with a scrubbed environment and the tests' target directory.
+/// Runs `command` (its environment scrubbed by the caller, see [`scrub`]).
 fn output_of(mut command: Command, args: &[&str]) -> Output {
-    scrub(&mut command);
     let output = command.output().expect("failed to run cargo");
     Output {
         args: args.iter().map(|&a| a.to_owned()).collect(),
@@ -155,12 +158,17 @@ fn scrub(command: &mut Command) {
 
 /// `cargo memleak run --example leaky`, run once for all the tests that look at it. It
 /// runs from another package's source directory, as a user might: cargo alone would
-/// look for the example in that package only.
+/// look for the example in that package only. And as a GitHub Actions step
+/// (`GITHUB_ACTIONS=true`): the annotations follow the report, which stays as it is.
 fn leaky() -> &'static Output {
     static LEAKY: OnceLock<Output> = OnceLock::new();
     LEAKY.get_or_init(|| {
         let elsewhere = workspace_root().join("leak-report").join("src");
-        cargo_memleak_at(&elsewhere, &["run", "--example", "leaky"])
+        cargo_memleak_with(
+            &elsewhere,
+            &["run", "--example", "leaky"],
+            &[("GITHUB_ACTIONS", Some("true"))],
+        )
     })
 }
 

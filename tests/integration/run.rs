@@ -1,7 +1,9 @@
 //! `cargo memleak run` on the examples: exact figures for the known leaks, nothing for
 //! the clean program, the setup message for a program without the tracker.
 
-use crate::{cargo_memleak, clean, code, functions, leaky, live_sites, out_dir, report_json};
+use crate::{
+    cargo_memleak, clean, code, functions, leaky, live_sites, out_dir, report_json, workspace_root,
+};
 
 #[test]
 fn leaky_exits_10_and_the_json_has_both_sites_exactly() {
@@ -46,6 +48,53 @@ fn leaky_output_passes_through_and_the_text_report_names_both_sites() {
             "{function}: no {blocks} blocks in\n{site}\n{output:?}"
         );
     }
+}
+
+/// In a GitHub Actions step, one `::error` annotation per leak site, at the line of
+/// examples/leaky.rs that allocated it, after the report.
+#[test]
+fn leaky_in_a_github_step_annotates_each_leak_at_its_line() {
+    let output = leaky();
+    output.assert_code(code::LEAKS_FOUND);
+    let source = std::fs::read_to_string(workspace_root().join("examples/leaky.rs")).unwrap();
+    let line_of = |code: &str| {
+        source
+            .lines()
+            .position(|line| line.contains(code))
+            .map(|index| index + 1)
+            .unwrap_or_else(|| panic!("no {code} in examples/leaky.rs"))
+    };
+    let annotations: Vec<&str> = output
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("::error"))
+        .collect();
+    let expected = [
+        (
+            line_of("vec![0u8; 64]"),
+            "6400 bytes in 100 blocks",
+            "leaky::leak_some",
+        ),
+        (
+            line_of("Box::new([7u8; 4096])"),
+            "4096 bytes in 1 block",
+            "leaky::leak_box",
+        ),
+    ];
+    assert_eq!(annotations.len(), expected.len(), "{output:?}");
+    for (annotation, (line, amount, function)) in annotations.iter().zip(expected) {
+        let place = format!("::error file=examples/leaky.rs,line={line},");
+        assert!(annotation.starts_with(&place), "{annotation}\n{output:?}");
+        assert!(
+            annotation.contains(amount) && annotation.contains(function),
+            "{annotation}"
+        );
+    }
+    let report_end = output.stdout.find("definitely lost:").unwrap();
+    assert!(
+        output.stdout.find("::error").unwrap() > report_end,
+        "{output:?}"
+    );
 }
 
 #[test]
