@@ -1,10 +1,10 @@
 //! GitHub Actions annotations: under `GITHUB_ACTIONS=true` (the runner sets it), one
 //! `::error file=...,line=...::` line on stdout for each leak site that fails the command,
-//! at the innermost frame inside the workspace, so the leak shows on the lines of the
+//! at the innermost frame inside the repository, so the leak shows on the lines of the
 //! pull request that allocated it.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use leak_report::{Report, ReportSite, SiteKind};
 
@@ -13,6 +13,8 @@ use crate::fail_on::FailOn;
 
 /// The variable GitHub's runner sets to `true`.
 pub(crate) const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
+/// The checkout's directory on the runner: annotation paths are relative to it.
+pub(crate) const GITHUB_WORKSPACE: &str = "GITHUB_WORKSPACE";
 
 /// GitHub shows at most 10 error annotations of a step; the rest are summed in one line.
 const MAX_ANNOTATIONS: usize = 10;
@@ -22,8 +24,14 @@ pub(crate) fn enabled() -> bool {
     env::var_os(GITHUB_ACTIONS).is_some_and(|value| value == "true")
 }
 
+/// What annotation paths are relative to: the checkout (`GITHUB_WORKSPACE`), which may
+/// hold the cargo workspace in a subdirectory; else the cargo workspace's root.
+pub(crate) fn paths_root(workspace_root: &Path) -> PathBuf {
+    env::var_os(GITHUB_WORKSPACE).map_or_else(|| workspace_root.to_owned(), PathBuf::from)
+}
+
 /// Writes the annotations of the sites `fail_on` fails, biggest first (the report's
-/// order); `root` is the workspace root, which file paths are made relative to.
+/// order); file paths are made relative to `root` (see [`paths_root`]).
 pub(crate) fn write_annotations(
     report: &Report,
     fail_on: FailOn,

@@ -14,8 +14,8 @@ use leak_report::{
 
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::exit_code::{Failure, INTERNAL_ERROR, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR};
-use crate::settings;
 use crate::term::{self, say};
+use crate::{annotations, settings};
 
 /// `cargo memleak report PROFILE [--format FORMAT] [-o FILE] [--svg OUT]`.
 pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
@@ -72,6 +72,17 @@ fn text_options(color: bool) -> TextOptions {
         show_reachable: settings::get().show_reachable,
         ..TextOptions::default()
     }
+}
+
+/// In a GitHub Actions step, the annotations of the leaks (see [`annotations`]);
+/// `workspace_root` is the cargo workspace's.
+pub(crate) fn print_annotations(report: &Report, workspace_root: &Path) -> Result<(), Failure> {
+    if annotations::enabled() {
+        let fail_on = settings::get().fail_on;
+        let root = annotations::paths_root(workspace_root);
+        print(|out| annotations::write_annotations(report, fail_on, &root, out))?;
+    }
+    Ok(())
 }
 
 /// The exit code a successful run ends with, as `--fail-on` says (see

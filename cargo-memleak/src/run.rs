@@ -20,7 +20,7 @@ use crate::setup::tracker_setup;
 use crate::term::say;
 use crate::tracking::{self, Tracking};
 use crate::workspace::{self, Metadata, Selection};
-use crate::{annotations, env, interrupt, settings};
+use crate::{env, interrupt, settings};
 
 /// `cargo memleak run [--bin NAME | --example NAME] [-p SPEC] [--release] [-- ARGS...]`.
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
@@ -125,10 +125,7 @@ fn report_run(
     let report = settings::build_report(&profile, program_info);
     let written = report::write_files(&report, out_dir)?;
     report::print_text(&report)?;
-    if annotations::enabled() {
-        let fail_on = settings::get().fail_on;
-        report::print(|out| annotations::write_annotations(&report, fail_on, root, out))?;
-    }
+    report::print_annotations(&report, root)?;
     report::say_written(out_dir, &written);
     if !status.success() {
         return Err(Failure::new(

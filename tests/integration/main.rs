@@ -52,7 +52,7 @@ fn out_dir(name: &str) -> PathBuf {
 }
 
 /// Variables that would change the build or the output, beyond the `MEMLEAK_*` ones.
-const SCRUBBED: [&str; 8] = [
+const SCRUBBED: [&str; 9] = [
     "RUSTFLAGS",
     "CARGO_ENCODED_RUSTFLAGS",
     "CARGO_BUILD_RUSTFLAGS",
@@ -60,8 +60,9 @@ const SCRUBBED: [&str; 8] = [
     "CARGO_BUILD_TARGET_DIR",
     "CARGO_PROFILE_RELEASE_DEBUG",
     "NO_COLOR",
-    // Annotations on stdout when CI itself runs on GitHub.
+    // Annotations on stdout, and their paths, when CI itself runs on GitHub.
     "GITHUB_ACTIONS",
+    "GITHUB_WORKSPACE",
 ];
 
 /// What one `cargo memleak` run printed and how it ended.

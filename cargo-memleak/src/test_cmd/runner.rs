@@ -70,7 +70,14 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
     let mut ran = Vec::new();
     for (binary, name) in binaries.iter().zip(binary::dir_names(&binaries)) {
         let out_dir = memleak_dir.join("test").join(&name);
-        let outcome = run_binary(binary, &name, &out_dir, &split.test_args, &filters)?;
+        let outcome = run_binary(
+            binary,
+            &name,
+            &out_dir,
+            &split.test_args,
+            &filters,
+            &meta.workspace_root,
+        )?;
         let failed = outcome.failure.is_some();
         ran.push(outcome);
         if failed && !split.no_fail_fast && ran.len() < binaries.len() {
@@ -121,13 +128,16 @@ struct Outcome {
     tracked: bool,
 }
 
-/// Runs one test binary under the tracker, then reports its leaks, by test too.
+/// Runs one test binary under the tracker with the test arguments and their filters,
+/// then reports its leaks, by test too (and in a GitHub Actions step as annotations, file
+/// paths relative to `root`, the workspace's).
 fn run_binary(
     binary: &TestBinary,
     name: &str,
     out_dir: &Path,
     test_args: &[OsString],
     filters: &TestFilters,
+    root: &Path,
 ) -> Result<Outcome, Failure> {
     clear_out_dir(out_dir).exit_code(SETUP_ERROR)?;
     let reruns = out_dir.join("reruns");
@@ -194,6 +204,7 @@ fn run_binary(
         let text = format!("\nleaks by test in `{name}`:\n{}", attribution.render());
         report::print(|out| out.write_all(text.as_bytes()))?;
     }
+    report::print_annotations(&report, root)?;
     report::say_written(out_dir, &written);
     Ok(Outcome {
         name: name.to_owned(),
