@@ -196,11 +196,27 @@ pub(crate) struct ReportOptions {
     /// What fails the command: a comma-separated list of `definite`, `indirect`,
     /// `growth` (exit code 15 when no leak fails it), or `any` for all three
     #[arg(long, value_name = "KINDS", default_value = "definite,indirect", value_parser = parse_fail_on)]
-    pub(crate) fail_on: FailOn,
+    fail_on: FailOn,
+    /// Leaked bytes that still pass (of the kinds `--fail-on` names, per program): `4096`,
+    /// `64k`, `1MiB` [default: 0]
+    #[arg(long, value_name = "BYTES", value_parser = parse_max_leaked)]
+    max_leaked: Option<u64>,
+}
+
+impl ReportOptions {
+    /// What fails the command: `--fail-on` with `--max-leaked`'s budget.
+    pub(crate) fn fail_on(&self) -> FailOn {
+        self.fail_on.with_max_leaked(self.max_leaked.unwrap_or(0))
+    }
 }
 
 fn parse_fail_on(text: &str) -> Result<FailOn, String> {
     FailOn::parse(text).ok_or_else(|| format!("expected {}", crate::fail_on::EXPECTED))
+}
+
+fn parse_max_leaked(text: &str) -> Result<u64, String> {
+    crate::fail_on::parse_bytes(text)
+        .ok_or_else(|| format!("expected {}", crate::fail_on::EXPECTED_BYTES))
 }
 
 /// `cargo memleak report`.

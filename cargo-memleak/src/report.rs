@@ -24,7 +24,7 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
         args.report.config.as_deref(),
         cwd.as_deref(),
         args.report.show_reachable,
-        args.report.fail_on,
+        args.report.fail_on(),
     )?;
     let profile = load(&args.profile)?;
     let report = settings::build_report(&profile, ProgramInfo::from_profile(&profile));

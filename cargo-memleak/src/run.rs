@@ -12,7 +12,9 @@ use leak_report::ProgramInfo;
 
 use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
-use crate::exit_code::{BUILD_FAILED, Failure, ResultExt as _, SETUP_ERROR, TARGET_FAILED};
+use crate::exit_code::{
+    BUILD_FAILED, Failure, LEAKS_FOUND, ResultExt as _, SETUP_ERROR, TARGET_FAILED,
+};
 use crate::interposer::Interposer;
 use crate::process::{describe_status, exit_signal, why_no_profile};
 use crate::report::{self, ALL_FILES, FILES};
@@ -42,7 +44,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         args.report.config.as_deref(),
         Some(&meta.workspace_root),
         args.report.show_reachable,
-        args.report.fail_on,
+        args.report.fail_on(),
     )?;
     let user = UserEnv::read(&cwd).exit_code(SETUP_ERROR)?;
     let target_dir = args
@@ -133,14 +135,21 @@ fn report_run(
             anyhow!("the program {}", describe_status(status)),
         ));
     }
+    let outcome = report::outcome(&report);
     if report.has_leaks() {
         let (bytes, blocks) = (report.leaked_bytes(), report.leaked_blocks());
         let plural = if blocks == 1 { "" } else { "s" };
+        let max_leaked = settings::get().fail_on.max_leaked;
+        let within = if outcome == LEAKS_FOUND || max_leaked == 0 {
+            String::new()
+        } else {
+            format!(", within --max-leaked {max_leaked}")
+        };
         say(format_args!(
-            "leaks found: {bytes} bytes in {blocks} block{plural}"
+            "leaks found: {bytes} bytes in {blocks} block{plural}{within}"
         ));
     }
-    Ok(report::outcome(&report))
+    Ok(outcome)
 }
 
 /// `path` as a `MEMLEAK_OUT` pattern: the tracker expands `%p` to the pid and `%%` to `%`,

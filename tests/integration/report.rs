@@ -183,3 +183,34 @@ fn unwritable_output_is_named() {
         "{output:?}"
     );
 }
+
+/// `--max-leaked BYTES`: leaky's 10,496 leaked bytes pass a budget of 10,496 (or 11k)
+/// and fail one of 10,495 (or 10k); a budget that is not a size is a usage error.
+#[test]
+fn max_leaked_is_a_budget_of_leaked_bytes() {
+    real_profile();
+    let profile = out_dir("leaky").join("profile.json");
+    let profile = profile.to_str().unwrap();
+    for (budget, expected) in [
+        ("10496", code::SUCCESS),
+        ("11k", code::SUCCESS),
+        ("10495", code::LEAKS_FOUND),
+        ("10k", code::LEAKS_FOUND),
+    ] {
+        let output = cargo_memleak(&["report", profile, "--max-leaked", budget]);
+        assert_eq!(
+            output.code,
+            Some(expected),
+            "--max-leaked {budget}\n{output:?}"
+        );
+        assert!(
+            output
+                .stdout
+                .contains("definitely lost: 10,496 bytes in 101 blocks"),
+            "{output:?}"
+        );
+    }
+    let output = cargo_memleak(&["report", profile, "--max-leaked", "lots"]);
+    output.assert_code(code::USAGE_ERROR);
+    assert!(output.stderr.contains("--max-leaked"), "{output:?}");
+}

@@ -8,7 +8,7 @@ use crate::fail_on::FailOn;
 use crate::tracking::ModeChoice;
 
 /// `cargo test` options whose value is the next argument (or follows `=`).
-const CARGO_VALUE: [&str; 16] = [
+const CARGO_VALUE: [&str; 17] = [
     "-F",
     "--features",
     "-j",
@@ -23,6 +23,7 @@ const CARGO_VALUE: [&str; 16] = [
     // memleak's: in-process or preloaded; what fails the command.
     "--mode",
     "--fail-on",
+    "--max-leaked",
     "-Z",
     // Rejected below, but their value must not be taken for a TESTNAME.
     "--target-dir",
@@ -60,7 +61,7 @@ pub(crate) struct Split {
     pub(crate) config: Option<PathBuf>,
     /// `--show-reachable`: list memory still reachable at exit.
     pub(crate) show_reachable: bool,
-    /// `--fail-on KINDS`: what fails the command.
+    /// `--fail-on KINDS` and `--max-leaked BYTES`: what fails the command.
     pub(crate) fail_on: FailOn,
     /// `--mode`: how the test binaries are tracked.
     pub(crate) mode: ModeChoice,
@@ -152,12 +153,26 @@ pub(crate) fn split(before: &[OsString], after: &[OsString]) -> Result<Split, Sp
             }
             "--fail-on" => {
                 let text = value.as_deref().and_then(OsStr::to_str).unwrap_or("");
-                split.fail_on = FailOn::parse(text).ok_or_else(|| {
+                let max_leaked = split.fail_on.max_leaked;
+                split.fail_on = FailOn::parse(text)
+                    .ok_or_else(|| {
+                        SplitError::Usage(format!(
+                            "invalid value `{text}` for `--fail-on`: expected {}",
+                            crate::fail_on::EXPECTED
+                        ))
+                    })?
+                    .with_max_leaked(max_leaked);
+                continue;
+            }
+            "--max-leaked" => {
+                let text = value.as_deref().and_then(OsStr::to_str).unwrap_or("");
+                let bytes = crate::fail_on::parse_bytes(text).ok_or_else(|| {
                     SplitError::Usage(format!(
-                        "invalid value `{text}` for `--fail-on`: expected {}",
-                        crate::fail_on::EXPECTED
+                        "invalid value `{text}` for `--max-leaked`: expected {}",
+                        crate::fail_on::EXPECTED_BYTES
                     ))
                 })?;
+                split.fail_on = split.fail_on.with_max_leaked(bytes);
                 continue;
             }
             "-q" | "--quiet" => quiet = true,
@@ -293,6 +308,18 @@ mod tests {
         assert_eq!(s.manifest_path, Some(PathBuf::from("g/Cargo.toml")));
         assert!(s.release);
         assert!(!split_str(&["--profile", "bench"], &[]).unwrap().release);
+        // Either order: the budget survives a later `--fail-on`.
+        for args in [
+            &["--max-leaked", "64k", "--fail-on=any"][..],
+            &["--fail-on", "any", "--max-leaked=64KiB"][..],
+        ] {
+            let s = split_str(args, &[]).unwrap();
+            assert_eq!(
+                s.fail_on,
+                FailOn::parse("any").unwrap().with_max_leaked(65_536)
+            );
+            assert!(s.cargo_args.is_empty(), "{args:?}: {:?}", s.cargo_args);
+        }
     }
 
     #[test]
@@ -305,6 +332,7 @@ mod tests {
         assert!(usage(&["--lib", "--no-run"]).starts_with("`--no-run` cannot be used"));
         assert!(usage(&["--target-dir", "t"]).starts_with("`--target-dir` cannot be used"));
         assert!(usage(&["--message-format=short"]).starts_with("`--message-format` cannot"));
+        assert!(usage(&["--max-leaked", "lots"]).starts_with("invalid value `lots` for"));
         assert_eq!(
             usage(&["one", "two"]),
             "unexpected argument `two`: `cargo test` takes one TESTNAME (`one`); put more \
