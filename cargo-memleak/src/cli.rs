@@ -59,7 +59,7 @@ pub(crate) enum Command {
         after_long_help = concat!(include_str!("../docs/test-examples.txt"), "\n", include_str!("../docs/exit-codes.txt")),
     )]
     Test(TestArgs),
-    /// Report the leaks of a saved profile, as text, JSON or a flamegraph.
+    /// Report the leaks of a saved profile: text, JSON, folded stacks, DHAT or a flamegraph.
     #[command(
         long_about = include_str!("../docs/report.txt"),
         after_help = include_str!("../docs/exit-codes.txt"),
@@ -229,8 +229,9 @@ pub(crate) struct ReportArgs {
     /// the same as `--format json`.
     #[arg(long, conflicts_with = "format")]
     pub(crate) json: bool,
-    /// What to write: the text report, report.json, or the folded stacks of the bytes
-    /// live at exit (`main;...;allocating_fn BYTES` lines, for any flamegraph tool).
+    /// What to write: the text report, report.json, the folded stacks of the bytes live
+    /// at exit (`main;...;allocating_fn BYTES` lines, for any flamegraph tool), or DHAT's
+    /// JSON of what each stack allocated (for valgrind's dh_view.html).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
     pub(crate) format: ReportFormat,
     /// Write the report to this file instead of stdout.
@@ -253,6 +254,8 @@ pub(crate) enum ReportFormat {
     Json,
     /// Folded stacks: one `outer;...;inner BYTES` line a stack.
     Folded,
+    /// DHAT's JSON (`dhatFileVersion` 2): bytes and blocks allocated by stack.
+    Dhat,
 }
 
 impl ReportArgs {

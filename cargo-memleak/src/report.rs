@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use leak_report::{
-    Profile, ProgramInfo, Report, TextOptions, flamegraph_kinds, has_timeline_chart, write_folded,
-    write_json, write_kind_flamegraph, write_layers_flamegraph, write_live_flamegraph, write_text,
-    write_timeline_chart,
+    Profile, ProgramInfo, Report, TextOptions, flamegraph_kinds, has_timeline_chart, write_dhat,
+    write_folded, write_json, write_kind_flamegraph, write_layers_flamegraph,
+    write_live_flamegraph, write_text, write_timeline_chart,
 };
 
 use crate::cli::{ReportArgs, ReportFormat};
@@ -37,7 +37,7 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
     match &args.output {
         Some(path) => {
             let mut bytes = Vec::new();
-            render(&report, format, false, &mut bytes)
+            render(&profile, &report, format, false, &mut bytes)
                 .context("failed to render the report")
                 .exit_code(INTERNAL_ERROR)?;
             write_file(path, &bytes)?;
@@ -45,14 +45,16 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
         }
         None => {
             let color = term::colour(term::Stream::Stdout);
-            print(|out| render(&report, format, color, out))?;
+            print(|out| render(&profile, &report, format, color, out))?;
         }
     }
     Ok(outcome(&report))
 }
 
-/// Renders `report` in `format`; `color` for the text on a terminal.
+/// Renders `report` (or for DHAT, its `profile`) in `format`; `color` for the text on a
+/// terminal.
 fn render(
+    profile: &Profile,
     report: &Report,
     format: ReportFormat,
     color: bool,
@@ -62,6 +64,7 @@ fn render(
         ReportFormat::Text => write_text(report, out, &text_options(color)),
         ReportFormat::Json => write_json(report, out),
         ReportFormat::Folded => write_folded(report, out),
+        ReportFormat::Dhat => write_dhat(profile, out),
     }
 }
 

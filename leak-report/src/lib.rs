@@ -164,6 +164,7 @@ pub use profile::loaded::{
 };
 pub use profile::sampling::{Sampling, estimate as sampled_estimate};
 pub use profile::timeline::{Checkpoint, Sample, SampleKind, Timeline};
+pub use render::dhat::{DHAT_FILE_VERSION, write_dhat};
 pub use render::folded::write_folded;
 pub use render::json::report::{REPORT_FORMAT, REPORT_VERSION, to_json, write_json};
 pub use render::svg::flamegraph::{flamegraph_kinds, write_kind_flamegraph, write_live_flamegraph};

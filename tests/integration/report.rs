@@ -214,3 +214,70 @@ fn max_leaked_is_a_budget_of_leaked_bytes() {
     output.assert_code(code::USAGE_ERROR);
     assert!(output.stderr.contains("--max-leaked"), "{output:?}");
 }
+
+/// `--format dhat`: DHAT's JSON with every field valgrind's dh_view.js checks for when
+/// block lifetimes are off, and leaky's allocation totals by stack.
+#[test]
+fn real_profile_exports_dhat_json() {
+    real_profile();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dhat.json");
+    let profile = out_dir("leaky").join("profile.json");
+    let output = cargo_memleak(&[
+        "report",
+        profile.to_str().unwrap(),
+        "--format",
+        "dhat",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    output.assert_code(code::LEAKS_FOUND);
+    let dhat: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    // dh_view.js's `buildTree` and `checkPP`, for `bklt: false` and `bkacc: false`.
+    for field in [
+        "dhatFileVersion",
+        "mode",
+        "verb",
+        "bklt",
+        "bkacc",
+        "tu",
+        "Mtu",
+        "cmd",
+        "pid",
+        "te",
+        "pps",
+        "ftbl",
+    ] {
+        assert!(dhat.get(field).is_some(), "no {field}: {dhat:#}");
+    }
+    assert_eq!(dhat["dhatFileVersion"], 2);
+    assert_eq!(
+        (&dhat["bklt"], &dhat["bkacc"]),
+        (&false.into(), &false.into())
+    );
+    assert!(dhat["te"].as_u64().unwrap() > 0, "{dhat:#}");
+    let ftbl = dhat["ftbl"].as_array().unwrap();
+    assert_eq!(ftbl[0], "[root]");
+    let frame = |pp: &serde_json::Value| {
+        let index = pp["fs"][0].as_u64().unwrap();
+        ftbl[usize::try_from(index).unwrap()]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let pps = dhat["pps"].as_array().unwrap();
+    for pp in pps {
+        for field in ["tb", "tbk", "fs"] {
+            assert!(pp.get(field).is_some(), "no {field}: {pp}");
+        }
+    }
+    let leak_some = pps
+        .iter()
+        .find(|pp| frame(pp).starts_with("leaky::leak_some ("))
+        .unwrap_or_else(|| panic!("no leak_some point: {dhat:#}"));
+    assert_eq!(
+        (&leak_some["tb"], &leak_some["tbk"]),
+        (&6400.into(), &100.into())
+    );
+    assert!(frame(leak_some).contains("examples/leaky.rs:"), "{dhat:#}");
+}

@@ -226,7 +226,10 @@ pub(crate) fn take_snapshot(reason: &'static str) -> Snapshot {
     live.sort_unstable_by_key(|&(address, _)| address);
     let sites = site::all_sites();
     let stats = stats::collect(&sites);
-    let elapsed_ns = state::elapsed_ns();
+    // The full-resolution clock, as the sampler's checkpoints: the hot path's coarse one
+    // (4 ms steps) read 0 for a whole short run, and could put the exit sample before
+    // the last checkpoint.
+    let elapsed_ns = state::elapsed_precise_ns();
     let exit = (reason == EXIT || reason == SIGNAL).then(|| Sample {
         t_ns: elapsed_ns,
         kind: SampleKind::Exit,

@@ -1,5 +1,6 @@
 //! The renderers: free functions over the report model, one folder per output.
 
+pub(crate) mod dhat;
 pub(crate) mod folded;
 pub(crate) mod format;
 pub(crate) mod json;
