@@ -271,6 +271,10 @@ fn real_profile_exports_dhat_json() {
             assert!(pp.get(field).is_some(), "no {field}: {pp}");
         }
     }
+    // dh_view refuses two points with the same frames ("repeated location").
+    let stacks: std::collections::HashSet<String> =
+        pps.iter().map(|pp| pp["fs"].to_string()).collect();
+    assert_eq!(stacks.len(), pps.len(), "{dhat:#}");
     let leak_some = pps
         .iter()
         .find(|pp| frame(pp).starts_with("leaky::leak_some ("))

@@ -19,9 +19,9 @@ use crate::symbols::stack::analyse_site;
 /// The file format version `dh_view.html` expects.
 pub const DHAT_FILE_VERSION: u64 = 2;
 
-/// Writes the profile as DHAT JSON: one program point per site that allocated anything,
-/// its stack trimmed as the report trims it (innermost first, as DHAT lists frames),
-/// frames as `function (file:line)`.
+/// Writes the profile as DHAT JSON: one program point per stack that allocated anything,
+/// trimmed as the report trims it (innermost first, as DHAT lists frames; sites with the
+/// same trimmed stack summed), frames as `function (file:line)`.
 ///
 /// # Errors
 /// Write errors.
@@ -33,15 +33,29 @@ pub fn write_dhat(profile: &Profile, out: &mut dyn io::Write) -> io::Result<()> 
 /// The JSON value [`write_dhat`] writes.
 fn dhat_json(profile: &Profile) -> Value {
     let mut frames = FrameTable::default();
-    let pps: Vec<Value> = profile
+    // dh_view refuses two program points with the same frames ("repeated location"):
+    // sites whose trimmed stacks are equal are summed.
+    let mut points: Vec<(Vec<usize>, u64, u64)> = Vec::new();
+    let mut point_of: HashMap<Vec<usize>, usize> = HashMap::new();
+    for site in profile
         .sites()
         .iter()
         .filter(|site| site.allocated_blocks > 0)
-        .map(|site| {
-            let stack = analyse_site(profile, site).stack;
-            let fs: Vec<usize> = stack.iter().map(|entry| frames.index(entry)).collect();
-            json!({"tb": site.allocated_bytes, "tbk": site.allocated_blocks, "fs": fs})
-        })
+    {
+        let stack = analyse_site(profile, site).stack;
+        let fs: Vec<usize> = stack.iter().map(|entry| frames.index(entry)).collect();
+        let at = *point_of.entry(fs.clone()).or_insert_with(|| {
+            points.push((fs, 0, 0));
+            points.len() - 1
+        });
+        if let Some((_, bytes, blocks)) = points.get_mut(at) {
+            *bytes = bytes.saturating_add(site.allocated_bytes);
+            *blocks = blocks.saturating_add(site.allocated_blocks);
+        }
+    }
+    let pps: Vec<Value> = points
+        .into_iter()
+        .map(|(fs, bytes, blocks)| json!({"tb": bytes, "tbk": blocks, "fs": fs}))
         .collect();
     // Under the interposer every `malloc` is recorded, as valgrind's own DHAT records them.
     let mode = match profile.mode() {
@@ -133,8 +147,21 @@ mod tests {
         assert_eq!(ftbl[0], "[root]");
         let pps = value["pps"].as_array().unwrap();
         let profile = leaky();
-        let allocating = profile.sites().iter().filter(|s| s.allocated_blocks > 0);
-        assert_eq!(pps.len(), allocating.count());
+        // Distinct trimmed stacks, as dh_view wants them (the fixture splits one leak
+        // site over two profile sites with the same trimmed stack).
+        let stacks: std::collections::HashSet<Vec<String>> = profile
+            .sites()
+            .iter()
+            .filter(|s| s.allocated_blocks > 0)
+            .map(|s| {
+                let stack = analyse_site(&profile, s).stack;
+                stack.iter().map(|e| format!("{e:?}")).collect()
+            })
+            .collect();
+        assert_eq!(pps.len(), stacks.len());
+        let fss: std::collections::HashSet<String> =
+            pps.iter().map(|pp| pp["fs"].to_string()).collect();
+        assert_eq!(fss.len(), pps.len(), "repeated frames in {value:#}");
         let leak_some = pps
             .iter()
             .find(|pp| {
@@ -142,13 +169,19 @@ mod tests {
                 ftbl[first].starts_with("leaky::leak_some (")
             })
             .unwrap_or_else(|| panic!("no leak_some point in {value:#}"));
-        let site = profile
+        // The fixture's two leak_some sites, summed into one point.
+        let (bytes, blocks) = profile
             .sites()
             .iter()
-            .find(|site| analyse_site(&profile, site).stack[0].function == "leaky::leak_some")
-            .unwrap();
-        assert_eq!(leak_some["tb"], site.allocated_bytes);
-        assert_eq!(leak_some["tbk"], site.allocated_blocks);
+            .filter(|site| analyse_site(&profile, site).stack[0].function == "leaky::leak_some")
+            .fold((0, 0), |(bytes, blocks), site| {
+                (bytes + site.allocated_bytes, blocks + site.allocated_blocks)
+            });
+        assert_eq!(bytes, 6400);
+        assert_eq!(
+            (leak_some["tb"].as_u64(), leak_some["tbk"].as_u64()),
+            (Some(bytes), Some(blocks))
+        );
         for pp in pps {
             for field in ["tb", "tbk", "fs"] {
                 assert!(pp.get(field).is_some(), "no {field} in {pp}");
