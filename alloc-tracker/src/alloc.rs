@@ -79,7 +79,8 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAlloc<A> {
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if events::skips_alloc(layout.size()) {
-            // SAFETY: the caller upholds `alloc_zeroed`'s contract, which is exactly `A::alloc_zeroed`'s.
+            // SAFETY: the caller upholds `alloc_zeroed`'s contract, which is exactly
+            // `A::alloc_zeroed`'s.
             return unsafe { self.inner.alloc_zeroed(layout) };
         }
         // SAFETY: same contract as `alloc`, forwarded unchanged to `A`.

@@ -46,11 +46,8 @@ pub(crate) fn write_annotations(
     for site in failing.iter().take(MAX_ANNOTATIONS) {
         writeln!(out, "{}", annotation(report, site, root))?;
     }
-    if let Some(more) = failing
-        .len()
-        .checked_sub(MAX_ANNOTATIONS)
-        .filter(|&n| n > 0)
-    {
+    let more = failing.len().saturating_sub(MAX_ANNOTATIONS);
+    if more > 0 {
         writeln!(
             out,
             "::error title=memleak::{more} more leak sites: see the report above"

@@ -3,8 +3,7 @@
 
 use std::io;
 
-use crate::model::SiteKind;
-use crate::render::svg::flamegraph::folded_stacks;
+use crate::render::svg::flamegraph::live_stacks;
 use crate::report::model::Report;
 
 /// Writes the folded stacks of the bytes live at exit, the runtime's left out: the
@@ -15,7 +14,7 @@ use crate::report::model::Report;
 /// # Errors
 /// Write errors.
 pub fn write_folded(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-    for (stack, bytes) in folded_stacks(report, |site| site.kind != SiteKind::Runtime) {
+    for (stack, bytes) in live_stacks(report) {
         writeln!(out, "{stack} {bytes}")?;
     }
     Ok(())

@@ -123,7 +123,13 @@ pub(crate) fn draw(
 
 /// [`folded`](folded) for everything live but the runtime's.
 pub(crate) fn folded_live(report: &Report) -> (Vec<String>, u64) {
-    folded(report, |site| site.kind != SiteKind::Runtime)
+    folded_lines(live_stacks(report))
+}
+
+/// [`folded_stacks`] of everything live but the runtime's: what the live-at-exit
+/// flamegraph draws.
+pub(crate) fn live_stacks(report: &Report) -> BTreeMap<String, u64> {
+    folded_stacks(report, |site| site.kind != SiteKind::Runtime)
 }
 
 /// Folded stacks of the sites `keep` accepts, `outer;...;inner bytes`, sorted
