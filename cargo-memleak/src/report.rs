@@ -2,18 +2,20 @@
 //! profile, the text report on stdout, and the report files.
 
 use std::fs;
-use std::io::{self};
+use std::io::{self, IsTerminal as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use leak_report::{
     Profile, ProgramInfo, Report, TextOptions, flamegraph_kinds, has_timeline_chart, write_dhat,
     write_folded, write_json, write_kind_flamegraph, write_layers_flamegraph,
-    write_live_flamegraph, write_text, write_timeline_chart,
+    write_live_flamegraph, write_pprof, write_text, write_timeline_chart,
 };
 
 use crate::cli::{ReportArgs, ReportFormat};
-use crate::exit_code::{Failure, INTERNAL_ERROR, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR};
+use crate::exit_code::{
+    Failure, INTERNAL_ERROR, PROFILE_UNREADABLE, ResultExt as _, SETUP_ERROR, USAGE_ERROR,
+};
 use crate::term::{self, say};
 use crate::{annotations, settings};
 
@@ -43,6 +45,15 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
             write_file(path, &bytes)?;
             say(format_args!("wrote {}", path.display()));
         }
+        None if format == ReportFormat::Pprof && io::stdout().is_terminal() => {
+            return Err(Failure::new(
+                USAGE_ERROR,
+                anyhow::anyhow!(
+                    "the pprof export is gzipped protobuf, not for a terminal: \
+                     give `-o FILE`, or redirect stdout"
+                ),
+            ));
+        }
         None => {
             let color = term::colour(term::Stream::Stdout);
             print(|out| render(&profile, &report, format, color, out))?;
@@ -65,6 +76,7 @@ fn render(
         ReportFormat::Json => write_json(report, out),
         ReportFormat::Folded => write_folded(report, out),
         ReportFormat::Dhat => write_dhat(profile, out),
+        ReportFormat::Pprof => write_pprof(profile, out),
     }
 }
 

@@ -167,6 +167,7 @@ pub use profile::timeline::{Checkpoint, Sample, SampleKind, Timeline};
 pub use render::dhat::{DHAT_FILE_VERSION, write_dhat};
 pub use render::folded::write_folded;
 pub use render::json::report::{REPORT_FORMAT, REPORT_VERSION, to_json, write_json};
+pub use render::pprof::write::{PPROF_SAMPLE_TYPES, write_pprof};
 pub use render::svg::flamegraph::{flamegraph_kinds, write_kind_flamegraph, write_live_flamegraph};
 pub use render::svg::layers::write_layers_flamegraph;
 pub use render::svg::timeline::{has_timeline_chart, write_timeline_chart};

@@ -7,6 +7,7 @@
 //! `target/`, and a separate directory that persists keeps reruns incremental. Tests that
 //! run at once wait for each other on that directory's lock.
 
+mod exports;
 mod help;
 mod kinds;
 mod layers;
@@ -15,6 +16,7 @@ mod report;
 mod run;
 mod signals;
 mod test_cmd;
+mod tools;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -20,7 +20,7 @@ fn assert_unreadable(profile: &Path) {
 }
 
 /// leaky's profile, from the shared run.
-fn real_profile() -> Vec<u8> {
+pub(crate) fn real_profile() -> Vec<u8> {
     let output = leaky();
     output.assert_code(code::LEAKS_FOUND);
     std::fs::read(out_dir("leaky").join("profile.json")).expect("leaky wrote no profile")

@@ -4,5 +4,6 @@ pub(crate) mod dhat;
 pub(crate) mod folded;
 pub(crate) mod format;
 pub(crate) mod json;
+pub(crate) mod pprof;
 pub(crate) mod svg;
 pub(crate) mod text;
