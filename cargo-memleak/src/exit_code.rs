@@ -26,6 +26,9 @@ pub(crate) const PROFILE_UNREADABLE: u8 = 13;
 /// No leak, but memory grew while the program ran, and `--fail-on growth` asked to
 /// fail on that.
 pub(crate) const GROWTH_FOUND: u8 = 15;
+/// `cargo memleak diff`, or `run --baseline`: the new run regressed against the base,
+/// with a leak the base did not have, or leaked bytes or a peak grown past `--threshold`.
+pub(crate) const REGRESSED: u8 = 16;
 /// Interrupted (SIGINT) before the program ran: while building, say. Once the program
 /// runs, Ctrl-C reaches it too; it writes its profile and the report follows.
 pub(crate) const INTERRUPTED: u8 = 130;
@@ -35,7 +38,7 @@ pub(crate) const SETUP_ERROR: u8 = 14;
 
 /// Every code with its name, for the documentation test.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, u8); 10] = [
+pub(crate) const ALL: [(&str, u8); 11] = [
     ("SUCCESS", SUCCESS),
     ("INTERNAL_ERROR", INTERNAL_ERROR),
     ("USAGE_ERROR", USAGE_ERROR),
@@ -45,6 +48,7 @@ pub(crate) const ALL: [(&str, u8); 10] = [
     ("PROFILE_UNREADABLE", PROFILE_UNREADABLE),
     ("SETUP_ERROR", SETUP_ERROR),
     ("GROWTH_FOUND", GROWTH_FOUND),
+    ("REGRESSED", REGRESSED),
     ("INTERRUPTED", INTERRUPTED),
 ];
 

@@ -5,6 +5,7 @@ mod annotations;
 mod build_messages;
 mod cargo;
 mod cli;
+mod diff;
 mod env;
 mod exit_code;
 mod fail_on;
@@ -34,6 +35,7 @@ fn dispatch() -> u8 {
         Ok(cli::Command::Run(args)) => run::run(&args),
         Ok(cli::Command::Test(args)) => test_cmd::test(&args),
         Ok(cli::Command::Report(args)) => report::report(&args),
+        Ok(cli::Command::Diff(args)) => diff::diff(&args),
         Err(code) => return code,
     };
     result.unwrap_or_else(exit_code::Failure::print)

@@ -247,7 +247,7 @@ fn live_flamegraph(report: &Report) -> anyhow::Result<Vec<u8>> {
     Ok(svg)
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Failure> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Failure> {
     fs::write(path, bytes)
         .with_context(|| format!("failed to write {}", path.display()))
         .exit_code(SETUP_ERROR)?;

@@ -8,12 +8,13 @@ use std::path::Path;
 use std::process::ExitStatus;
 
 use anyhow::{Context as _, anyhow};
-use leak_report::ProgramInfo;
+use leak_report::{DiffSide, Profile, ProgramInfo, Report, Threshold, compare, write_diff_text};
 
 use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
 use crate::exit_code::{
-    BUILD_FAILED, Failure, LEAKS_FOUND, ResultExt as _, SETUP_ERROR, TARGET_FAILED,
+    BUILD_FAILED, Failure, LEAKS_FOUND, REGRESSED, ResultExt as _, SETUP_ERROR, SUCCESS,
+    TARGET_FAILED,
 };
 use crate::interposer::Interposer;
 use crate::process::{describe_status, exit_signal, why_no_profile};
@@ -22,7 +23,7 @@ use crate::setup::tracker_setup;
 use crate::term::say;
 use crate::tracking::{self, Tracking};
 use crate::workspace::{self, Metadata, Selection};
-use crate::{env, interrupt, settings};
+use crate::{diff, env, interrupt, settings};
 
 /// `cargo memleak run [--bin NAME | --example NAME] [-p SPEC] [--release] [-- ARGS...]`.
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
@@ -46,6 +47,16 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         args.report.show_reachable,
         args.report.fail_on(),
     )?;
+    // Read before the build, to fail early, and before the output directory is emptied,
+    // which may hold it.
+    let baseline = match &args.baseline.baseline {
+        Some(path) => Some(Baseline {
+            path,
+            side: diff::load_side(path)?,
+            threshold: args.baseline.threshold.threshold,
+        }),
+        None => None,
+    };
     let user = UserEnv::read(&cwd).exit_code(SETUP_ERROR)?;
     let target_dir = args
         .build
@@ -79,7 +90,20 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
         report::write_error_file(&out_dir, &failure.message());
         return Err(failure);
     }
-    report_run(&profile, &out_dir, &meta.workspace_root, status)
+    report_run(
+        &profile,
+        &out_dir,
+        &meta.workspace_root,
+        status,
+        baseline.as_ref(),
+    )
+}
+
+/// `--baseline FILE`: the earlier run to compare with, read.
+struct Baseline<'a> {
+    path: &'a Path,
+    side: DiffSide,
+    threshold: Threshold,
 }
 
 /// Builds the selection into `target_dir` and returns its executable.
@@ -113,12 +137,14 @@ fn build(
 /// Reports from the profile the program wrote: the files, the text on stdout (and the
 /// GitHub annotations of the leaks, in a GitHub Actions step; file paths relative to
 /// `root`, the workspace's), and the exit code, [`TARGET_FAILED`] when the program failed
-/// even though it wrote a profile.
+/// even though it wrote a profile. With a `baseline`, the comparison with it follows the
+/// report and decides the exit code instead of the leaks.
 fn report_run(
     profile_path: &Path,
     out_dir: &Path,
     root: &Path,
     status: ExitStatus,
+    baseline: Option<&Baseline<'_>>,
 ) -> Result<u8, Failure> {
     let profile = report::load(profile_path)?;
     let mut program_info = ProgramInfo::from_profile(&profile);
@@ -136,6 +162,9 @@ fn report_run(
         ));
     }
     let outcome = report::outcome(&report);
+    if let Some(baseline) = baseline {
+        return compare_with(baseline, &report, &profile, outcome);
+    }
     if report.has_leaks() {
         let (bytes, blocks) = (report.leaked_bytes(), report.leaked_blocks());
         let plural = if blocks == 1 { "" } else { "s" };
@@ -150,6 +179,44 @@ fn report_run(
         ));
     }
     Ok(outcome)
+}
+
+/// Prints the comparison of the run with the baseline; the exit code is [`REGRESSED`]
+/// when it regressed, else `outcome` with its leaks (known ones) let pass.
+fn compare_with(
+    baseline: &Baseline<'_>,
+    report: &Report,
+    profile: &Profile,
+    outcome: u8,
+) -> Result<u8, Failure> {
+    let new = DiffSide::from_report(report, Some(profile));
+    let diff = compare(&baseline.side, &new);
+    let cwd = std::env::current_dir().ok();
+    report::print(|out| {
+        writeln!(
+            out,
+            "\ncompared with the baseline {}:\n",
+            baseline.path.display()
+        )?;
+        write_diff_text(&diff, baseline.threshold, cwd.as_deref(), out)
+    })?;
+    let code = diff::outcome(&diff, baseline.threshold);
+    if code == REGRESSED {
+        say(format_args!(
+            "regressed against the baseline {}",
+            baseline.path.display()
+        ));
+        return Ok(REGRESSED);
+    }
+    say(format_args!(
+        "no regression against the baseline {}",
+        baseline.path.display()
+    ));
+    Ok(if outcome == LEAKS_FOUND {
+        SUCCESS
+    } else {
+        outcome
+    })
 }
 
 /// `path` as a `MEMLEAK_OUT` pattern: the tracker expands `%p` to the pid and `%%` to `%`,

@@ -73,6 +73,15 @@ pub enum Error {
         found: String,
     },
 
+    /// A `report.json` given to compare is not one this crate reads.
+    #[error("{} is not a memleak report.json this cargo-memleak reads: {message}", .path.display())]
+    InvalidReport {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// The profile was written by a newer tracker than this reader knows.
     #[error(
         "profile {} has format version {found}, but this cargo-memleak reads versions up to \
@@ -240,6 +249,7 @@ impl Error {
             | Self::DanglingRef { path, .. }
             | Self::SuppressionsIo { path, .. }
             | Self::InvalidSuppressions { path, .. }
+            | Self::InvalidReport { path, .. }
             | Self::Flamegraph { path, .. }
             | Self::Chart { path, .. } => path,
         }

@@ -127,14 +127,24 @@
 //! The renderers are free functions over the [`Report`] model: [`write_text`],
 //! [`to_json`] / [`write_json`], [`write_live_flamegraph`] and [`write_kind_flamegraph`]
 //! render them; [`write_layers_flamegraph`] draws the resident set at exit by layer and
-//! [`write_timeline_chart`] the memory over time.
+//! [`write_timeline_chart`] the memory over time. [`write_folded`], [`write_dhat`] and
+//! [`write_pprof`] export the stacks for other tools.
+//!
+//! # Comparing two runs
+//!
+//! [`DiffSide`] holds a run's figures by stack, from a [`Report`] or a `report.json`;
+//! [`compare`] matches the stacks of two runs by their functions and gives a [`Diff`],
+//! whose [`Diff::regressions`] say whether the second regressed: a stack that leaks and
+//! did not, or leaked bytes or a peak grown past a [`Threshold`].
+//! [`write_diff_text`] and [`write_diff_flamegraph`] render it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 // The layers, each importing only from those listed before it: the leaf types, loading
 // a profile, its stacks and symbols, the analysis of live memory, the memory layers, the
-// report model, and the renderers over the model.
+// report model, the comparison of two runs' reports, and the renderers over them.
 mod analysis;
+mod compare;
 mod error;
 mod memory;
 mod model;
@@ -154,6 +164,8 @@ pub use analysis::growth::{
     MIN_RISE_BYTES, MIN_RISE_SHARE, MIN_RISES, MIN_RISING_SHARE,
 };
 pub use analysis::suppress::{Suppression, Suppressions};
+pub use compare::diff::{Diff, Regression, SiteChange, Threshold, Totals as DiffTotals, compare};
+pub use compare::side::{DiffSide, DiffSite};
 pub use error::Error;
 pub use memory::layers::{Layers, MemoryLayers};
 pub use model::{Amount, Mode, Origin, SiteKind};
@@ -165,9 +177,11 @@ pub use profile::loaded::{
 pub use profile::sampling::{Sampling, estimate as sampled_estimate};
 pub use profile::timeline::{Checkpoint, Sample, SampleKind, Timeline};
 pub use render::dhat::{DHAT_FILE_VERSION, write_dhat};
+pub use render::diff::write_diff_text;
 pub use render::folded::write_folded;
 pub use render::json::report::{REPORT_FORMAT, REPORT_VERSION, to_json, write_json};
 pub use render::pprof::write::{PPROF_SAMPLE_TYPES, write_pprof};
+pub use render::svg::diff::write_diff_flamegraph;
 pub use render::svg::flamegraph::{flamegraph_kinds, write_kind_flamegraph, write_live_flamegraph};
 pub use render::svg::layers::write_layers_flamegraph;
 pub use render::svg::timeline::{has_timeline_chart, write_timeline_chart};

@@ -72,6 +72,12 @@ impl SiteKind {
         }
     }
 
+    /// The kind whose [`as_str`](Self::as_str) is `name`, if any.
+    #[must_use]
+    pub fn from_json_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
     /// Whether memory of this kind counts as leaked: definite, indirect, or (without a
     /// scan) live at exit.
     #[must_use]
@@ -149,10 +155,11 @@ impl Mode {
 }
 
 /// Which allocator a site's blocks came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Origin {
     /// Rust's global allocator (`Box`, `Vec`, `String`...).
+    #[default]
     Rust,
     /// `malloc` called by other code: C libraries behind FFI, libc itself. Seen only in
     /// [`Mode::Preload`].

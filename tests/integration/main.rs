@@ -7,6 +7,7 @@
 //! `target/`, and a separate directory that persists keeps reruns incremental. Tests that
 //! run at once wait for each other on that directory's lock.
 
+mod diff;
 mod exports;
 mod help;
 mod kinds;
@@ -33,6 +34,7 @@ mod code {
     pub(crate) const PROFILE_UNREADABLE: i32 = 13;
     pub(crate) const SETUP_ERROR: i32 = 14;
     pub(crate) const GROWTH_FOUND: i32 = 15;
+    pub(crate) const REGRESSED: i32 = 16;
 }
 
 /// The workspace root: the parent of this crate.

@@ -7,6 +7,7 @@ use std::io;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
 
+use crate::cli::diff_args::DiffArgs;
 use crate::cli::report_args::ReportArgs;
 use crate::cli::run_args::{RunArgs, TestArgs};
 use crate::exit_code;
@@ -40,7 +41,7 @@ pub(crate) struct Memleak {
     pub(crate) command: Command,
 }
 
-/// The subcommands. `diff` will join them.
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Build a binary or example with the `memleak` tracker, run it, and report its leaks.
@@ -66,6 +67,14 @@ pub(crate) enum Command {
         after_long_help = include_str!("../../docs/exit-codes.txt"),
     )]
     Report(ReportArgs),
+    /// Compare two runs (profiles or report.json files): what each stack leaked, held and
+    /// peaked at, and whether the second regressed.
+    #[command(
+        long_about = include_str!("../../docs/diff.txt"),
+        after_help = include_str!("../../docs/exit-codes.txt"),
+        after_long_help = include_str!("../../docs/exit-codes.txt"),
+    )]
+    Diff(DiffArgs),
 }
 
 /// Prints `cargo memleak test --help`, for a `--help` that came after other arguments.

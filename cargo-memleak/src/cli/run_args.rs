@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::diff_args::BaselineOptions;
 use crate::cli::report_args::ReportOptions;
 use crate::tracking::ModeChoice;
 use crate::workspace::Kind;
@@ -37,6 +38,8 @@ pub(crate) struct RunArgs {
     pub(crate) build: BuildOptions,
     #[command(flatten)]
     pub(crate) report: ReportOptions,
+    #[command(flatten)]
+    pub(crate) baseline: BaselineOptions,
 
     /// Arguments for the program, after `--`.
     #[arg(last = true, value_name = "ARGS")]
