@@ -5,6 +5,7 @@ mod args;
 mod attribution;
 mod binary;
 mod libtest;
+mod reruns;
 mod runner;
 mod threads;
 

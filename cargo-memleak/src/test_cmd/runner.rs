@@ -1,14 +1,12 @@
 //! Builds the test binaries, runs each under the tracker, reports it, and has its leaks
 //! attributed to tests (listing them and rerunning some alone when it takes that).
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::Path;
-use std::process::Stdio;
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, anyhow};
 use leak_report::{Amount, ProgramInfo};
 
 use crate::build_messages::build_artifacts;
@@ -29,10 +27,11 @@ use crate::workspace::{self, Metadata};
 use crate::{env, interrupt, settings};
 
 use super::args::{self, Split, SplitError};
-use super::attribution::{self, Attribution, Blame, How};
+use super::attribution;
 use super::binary::{self, TestBinary};
-use super::libtest::{self, THREAD_NAME_LIMIT, TestFilters};
-use super::threads::{self, ThreadLeak, leaked_on, minus};
+use super::libtest::TestFilters;
+use super::reruns;
+use super::threads;
 
 /// `cargo memleak test [CARGO_TEST_ARGS...] [-- TEST_ARGS...]`.
 pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
@@ -200,7 +199,7 @@ fn run_binary(
     let written = report::write_files(&report, out_dir)?;
     report::print_text(&report)?;
     if report.has_leaks() {
-        let attribution = attribute(binary, threads::by_name(&report), &reruns, filters);
+        let attribution = reruns::attribute(binary, threads::by_name(&report), &reruns, filters);
         let text = format!("\nleaks by test in `{name}`:\n{}", attribution.render());
         report::print(|out| out.write_all(text.as_bytes()))?;
     }
@@ -220,7 +219,7 @@ fn run_binary(
 /// The test binary, run the way `cargo test` runs it: through the configured runner, in
 /// its package's directory, with CARGO_MANIFEST_DIR set (cargo sets more; this one tests
 /// read at run time); `tracked`, with the interposer if it runs under it.
-fn test_process(binary: &TestBinary, tracked: bool) -> ProcessBuilder {
+pub(super) fn test_process(binary: &TestBinary, tracked: bool) -> ProcessBuilder {
     let mut program = cargo::run_command(binary.runner.as_ref(), &binary.executable);
     if let Some(dir) = binary.manifest_path.parent() {
         program.current_dir(dir).env(env::CARGO_MANIFEST_DIR, dir);
@@ -229,143 +228,6 @@ fn test_process(binary: &TestBinary, tracked: bool) -> ProcessBuilder {
         binary.tracking.apply(&mut program, &binary.executable);
     }
     program
-}
-
-/// Which test leaked what: by thread name, else by running candidates alone. A problem on
-/// the way leaves the leaks concerned unattributed, with the reason.
-fn attribute(
-    binary: &TestBinary,
-    leaks: Vec<ThreadLeak>,
-    reruns: &Path,
-    filters: &TestFilters,
-) -> Attribution {
-    let mut attribution = Attribution::default();
-    let tests = match list_tests(binary, filters) {
-        Ok(tests) => tests,
-        Err(e) => {
-            attribution.leave(&leaks, &format!("its tests could not be listed: {e:#}"));
-            return attribution;
-        }
-    };
-    let mut pending: Vec<Pending<'_>> = Vec::new();
-    for leak in &leaks {
-        match attribution::blame(leak.thread.as_deref(), &tests, THREAD_NAME_LIMIT) {
-            Blame::Named(test) => {
-                let thread = leak.thread.clone().unwrap_or_default();
-                attribution.charge(test, leak.leaked, How::ThreadName(thread));
-            }
-            Blame::Rerun { tests, why } => pending.push(Pending { leak, why, tests }),
-            Blame::Unknown(why) => attribution.leave(std::slice::from_ref(leak), &why),
-        }
-    }
-    if pending.is_empty() {
-        return attribution;
-    }
-    match rerun_all(binary, reruns, filters, &pending) {
-        Ok(runs) => {
-            for Pending { leak, why, tests } in &pending {
-                let thread = leak.thread.as_deref();
-                let base = leaked_on(&runs.none, thread);
-                let deltas: Vec<(&str, Amount)> = tests
-                    .iter()
-                    .filter_map(|&test| Some((test, runs.alone.get(test)?)))
-                    .map(|(test, alone)| (test, minus(leaked_on(alone, thread), base)))
-                    .collect();
-                attribution.settle(leak, why, base, &deltas);
-            }
-        }
-        Err(e) => {
-            let leaks: Vec<ThreadLeak> = pending.iter().map(|p| p.leak.clone()).collect();
-            attribution.leave(&leaks, &format!("rerunning tests alone failed: {e:#}"));
-        }
-    }
-    attribution
-}
-
-/// A thread's leak to settle by running each of `tests` alone, because of `why`.
-struct Pending<'a> {
-    leak: &'a ThreadLeak,
-    why: String,
-    tests: Vec<&'a str>,
-}
-
-/// The leaks by thread of the reruns: with no test, and with each candidate alone.
-struct Reruns<'a> {
-    none: Vec<ThreadLeak>,
-    alone: HashMap<&'a str, Vec<ThreadLeak>>,
-}
-
-/// `<binary> --list --format terse` with the run's filters: the tests the run ran.
-fn list_tests(binary: &TestBinary, filters: &TestFilters) -> Result<Vec<String>> {
-    let mut list = test_process(binary, false);
-    list.args(filters.list_args()).env_remove(env::MEMLEAK_OUT);
-    let output = list
-        .command()
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .with_context(|| format!("failed to start `{list}`"))?;
-    if !output.status.success() {
-        bail!("`{list}` {}", describe_status(output.status));
-    }
-    Ok(libtest::parse_test_list(&String::from_utf8_lossy(
-        &output.stdout,
-    )))
-}
-
-/// Reruns with no test (what the binary leaks by itself), then alone each candidate of the
-/// leaks that this does not explain.
-fn rerun_all<'a>(
-    binary: &TestBinary,
-    dir: &Path,
-    filters: &TestFilters,
-    pending: &[Pending<'a>],
-) -> Result<Reruns<'a>> {
-    fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
-    let none = filters.none_args();
-    let none = rerun(binary, &none, &dir.join("none.json"), "with no test")?;
-    let mut alone: HashMap<&str, Vec<ThreadLeak>> = HashMap::new();
-    let unexplained = |p: &&Pending<'a>| {
-        let base = leaked_on(&none, p.leak.thread.as_deref());
-        minus(p.leak.leaked, base).blocks > 0
-    };
-    for &test in pending.iter().filter(unexplained).flat_map(|p| &p.tests) {
-        if !alone.contains_key(test) {
-            let profile = dir.join(format!("{}.json", alone.len()));
-            let what = format!("`{test}` alone");
-            alone.insert(
-                test,
-                rerun(binary, &filters.only_args(test), &profile, &what)?,
-            );
-        }
-    }
-    Ok(Reruns { none, alone })
-}
-
-/// Runs the binary with `args` and a profile of its own, its output hidden.
-fn rerun(
-    binary: &TestBinary,
-    args: &[OsString],
-    profile: &Path,
-    what: &str,
-) -> Result<Vec<ThreadLeak>> {
-    let mut program = test_process(binary, true);
-    program
-        .args(args)
-        .env(env::MEMLEAK_OUT, out_pattern(profile));
-    say(format_args!("rerunning {what}: {program}"));
-    let output = program
-        .command()
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("failed to start `{program}`"))?;
-    if !profile.exists() {
-        bail!(
-            "`{program}` {} and wrote no profile",
-            describe_status(output.status)
-        );
-    }
-    threads::leaks_by_thread(profile)
 }
 
 /// The exit code once the binaries ran: [`TARGET_FAILED`] if one failed, else
