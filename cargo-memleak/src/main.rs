@@ -11,6 +11,7 @@ mod exit_code;
 mod fail_on;
 mod interposer;
 mod interrupt;
+mod junit;
 mod process;
 mod report;
 mod run;

@@ -13,10 +13,11 @@ use leak_report::{DiffSide, Profile, ProgramInfo, Report, Threshold, compare, wr
 use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
 use crate::exit_code::{
-    BUILD_FAILED, Failure, LEAKS_FOUND, REGRESSED, ResultExt as _, SETUP_ERROR, SUCCESS,
-    TARGET_FAILED,
+    BUILD_FAILED, Failure, GROWTH_FOUND, LEAKS_FOUND, REGRESSED, ResultExt as _, SETUP_ERROR,
+    SUCCESS, TARGET_FAILED,
 };
 use crate::interposer::Interposer;
+use crate::junit::{self, Case, Suite};
 use crate::process::{describe_status, exit_signal, why_no_profile};
 use crate::report::{self, ALL_FILES, FILES};
 use crate::setup::tracker_setup;
@@ -85,18 +86,45 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
     say(format_args!("running: {program}"));
     let status = program.status().exit_code(TARGET_FAILED)?;
 
-    if !profile.exists() {
+    let result = if profile.exists() {
+        report_run(
+            &profile,
+            &out_dir,
+            &meta.workspace_root,
+            status,
+            baseline.as_ref(),
+        )
+    } else {
         let failure = no_profile(status, &profile);
         report::write_error_file(&out_dir, &failure.message());
-        return Err(failure);
+        Err(failure)
+    };
+    if let Some(path) = &args.junit {
+        junit::write(path, &[run_suite(&selection.name, &result, &out_dir)])?;
     }
-    report_run(
-        &profile,
-        &out_dir,
-        &meta.workspace_root,
-        status,
-        baseline.as_ref(),
-    )
+    result
+}
+
+/// `run`'s JUnit suite: one case, the program, failed as the command fails; the text of
+/// a failure is the text report.
+fn run_suite(name: &str, result: &Result<u8, Failure>, out_dir: &Path) -> Suite {
+    let report_text = || fs::read_to_string(out_dir.join(FILES[1])).unwrap_or_default();
+    let case = match result {
+        Ok(SUCCESS) => Case::passed(name),
+        Ok(LEAKS_FOUND) => Case::failed(name, "leaks found".to_owned(), report_text()),
+        Ok(GROWTH_FOUND) => Case::failed(name, "memory grew".to_owned(), report_text()),
+        Ok(REGRESSED) => Case::failed(
+            name,
+            "regressed against the baseline".to_owned(),
+            report_text(),
+        ),
+        Ok(code) => Case::failed(name, format!("exit code {code}"), report_text()),
+        Err(failure) => Case::failed(name, failure.message(), report_text()),
+    };
+    Suite {
+        name: "cargo memleak run".to_owned(),
+        cases: vec![case],
+    }
 }
 
 /// `--baseline FILE`: the earlier run to compare with, read.

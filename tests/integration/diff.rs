@@ -24,6 +24,28 @@ fn keep(name: &str, to: &Path) -> String {
     kept.to_str().unwrap().to_owned()
 }
 
+/// `run --junit`: one case, the program, failed with the text report.
+fn assert_run_junit(xml: &str) {
+    let document = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let cases: Vec<_> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 1, "{xml}");
+    assert_eq!(cases[0].attribute("name"), Some("leak_on_request"));
+    let failure = cases[0]
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap_or_else(|| panic!("no failure\n{xml}"));
+    assert_eq!(failure.attribute("message"), Some("leaks found"));
+    let text = failure.text().unwrap_or("");
+    assert!(
+        text.contains("definitely lost: 2,560 bytes in 10 blocks")
+            && text.contains("leak_on_request::remember_request"),
+        "{xml}"
+    );
+}
+
 /// Two runs of one program diff to exit 0; from the run without the leak to the run
 /// with it, `diff` exits "regressed" (16) and names the new leak; with `--baseline`, a
 /// run passes when its leak is in the baseline and regresses when it is not.
@@ -35,8 +57,10 @@ fn diff_and_baseline_name_a_new_leak_and_pass_known_ones() {
     let clean_profile = keep("clean-profile.json", dir.path());
     run(&[]).assert_code(code::SUCCESS);
     let again = keep("again-profile.json", dir.path());
-    let output = run(&["--", "leak"]);
+    let junit = dir.path().join("junit.xml");
+    let output = run(&["--junit", junit.to_str().unwrap(), "--", "leak"]);
     output.assert_code(code::LEAKS_FOUND);
+    assert_run_junit(&std::fs::read_to_string(&junit).unwrap());
     let leaky_profile = keep("leaky-profile.json", dir.path());
     let leaky_report = keep("leaky-report.json", dir.path());
 

@@ -25,14 +25,98 @@ fn leaks_by_test(stdout: &str) -> Option<&str> {
     Some(section.split("\n\n").next().unwrap_or(section))
 }
 
+/// The JUnit file of the fixture's run: well-formed, one suite for its one test binary,
+/// a case per test it ran (the ignored one skipped), and one failure, on the leaking
+/// test, with its leak and the leaking frame.
+fn assert_junit_names_the_leaking_test(xml: &str) {
+    let document = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites", "{xml}");
+    assert_eq!(
+        (root.attribute("failures"), root.attribute("skipped")),
+        (Some("1"), Some("1")),
+        "{xml}"
+    );
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1, "{xml}");
+    assert_eq!(suites[0].attribute("name"), Some("leaky_tests"));
+    let cases: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let names: Vec<&str> = cases.iter().filter_map(|c| c.attribute("name")).collect();
+    assert_eq!(
+        names,
+        [
+            "tests::compares_with_an_empty_array",
+            "tests::frees_everything",
+            "tests::leaks_a_buffer",
+            "tests::leaks_then_fails"
+        ],
+        "{xml}"
+    );
+    let failures: Vec<(&str, roxmltree::Node<'_, '_>)> = cases
+        .iter()
+        .filter_map(|case| {
+            let failure = case.children().find(|n| n.has_tag_name("failure"))?;
+            Some((case.attribute("name")?, failure))
+        })
+        .collect();
+    assert_eq!(failures.len(), 1, "{xml}");
+    let (test, failure) = failures[0];
+    assert_eq!(test, "tests::leaks_a_buffer");
+    assert_eq!(
+        failure.attribute("message"),
+        Some("`tests::leaks_a_buffer` leaked 1000 bytes in 1 block")
+    );
+    let text = failure.text().unwrap_or("");
+    assert!(
+        text.contains("leaky_tests::tests::leaks_a_buffer (src/lib.rs:24)"),
+        "{xml}"
+    );
+    let skipped = cases[3].children().any(|n| n.has_tag_name("skipped"));
+    assert!(skipped, "the ignored test is not skipped\n{xml}");
+}
+
 #[test]
 fn the_leaking_test_is_named_with_its_exact_leak() {
     let _one_at_a_time = FIXTURE_RUNS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     assert!(workspace_root().join(FIXTURE).is_file());
-    let output = cargo_memleak(&["test", "--manifest-path", FIXTURE]);
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    // As a GitHub Actions step whose checkout is this repository, with JUnit XML for
+    // the CI's test view.
+    let root = workspace_root();
+    let output = cargo_memleak_with(
+        &workspace_root(),
+        &[
+            "test",
+            "--manifest-path",
+            FIXTURE,
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        &[
+            ("GITHUB_ACTIONS", Some("true")),
+            ("GITHUB_WORKSPACE", root.to_str()),
+        ],
+    );
     output.assert_code(code::LEAKS_FOUND);
+    assert_junit_names_the_leaking_test(&std::fs::read_to_string(&junit).unwrap());
+    // The annotation points at the leaking line, relative to the checkout.
+    assert!(
+        output.stdout.contains(
+            "::error file=tests/fixtures/leaky-tests/src/lib.rs,line=24,title=memleak%3A \
+             definitely lost::1000 bytes in 1 block definitely lost, allocated in \
+             leaky_tests::tests::leaks_a_buffer"
+        ),
+        "{output:?}"
+    );
     // The tests' own output passes through.
     assert!(
         output.stdout.contains("test tests::leaks_a_buffer ... ok"),
@@ -47,7 +131,12 @@ fn the_leaking_test_is_named_with_its_exact_leak() {
     );
     let section =
         leaks_by_test(&output.stdout).unwrap_or_else(|| panic!("no per-test summary\n{output:?}"));
-    let lines: Vec<&str> = section.lines().skip(1).collect();
+    // The annotations follow it (workflow commands, which GitHub does not show).
+    let lines: Vec<&str> = section
+        .lines()
+        .skip(1)
+        .filter(|line| !line.starts_with("::"))
+        .collect();
     assert_eq!(lines.len(), 1, "one leaking test expected\n{output:?}");
     assert!(
         lines[0].starts_with("test `tests::leaks_a_buffer` leaked 1000 bytes in 1 block ("),

@@ -40,6 +40,10 @@ pub(crate) struct RunArgs {
     pub(crate) report: ReportOptions,
     #[command(flatten)]
     pub(crate) baseline: BaselineOptions,
+    /// Also write JUnit XML to PATH: one test case, the program, failed with the report
+    /// when the command fails, for CI systems that show test results.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) junit: Option<PathBuf>,
 
     /// Arguments for the program, after `--`.
     #[arg(last = true, value_name = "ARGS")]

@@ -8,7 +8,7 @@ use crate::fail_on::FailOn;
 use crate::tracking::ModeChoice;
 
 /// `cargo test` options whose value is the next argument (or follows `=`).
-const CARGO_VALUE: [&str; 17] = [
+const CARGO_VALUE: [&str; 18] = [
     "-F",
     "--features",
     "-j",
@@ -24,6 +24,7 @@ const CARGO_VALUE: [&str; 17] = [
     "--mode",
     "--fail-on",
     "--max-leaked",
+    "--junit",
     "-Z",
     // Rejected below, but their value must not be taken for a TESTNAME.
     "--target-dir",
@@ -65,6 +66,8 @@ pub(crate) struct Split {
     pub(crate) fail_on: FailOn,
     /// `--mode`: how the test binaries are tracked.
     pub(crate) mode: ModeChoice,
+    /// `--junit PATH`: where to write the JUnit XML.
+    pub(crate) junit: Option<PathBuf>,
 }
 
 /// Why the arguments cannot be used.
@@ -145,6 +148,13 @@ pub(crate) fn split(before: &[OsString], after: &[OsString]) -> Result<Split, Sp
                          `preload`"
                     ))
                 })?;
+                continue;
+            }
+            "--junit" => {
+                let path = value.filter(|path| !path.is_empty()).ok_or_else(|| {
+                    SplitError::Usage("`--junit` needs the PATH of the XML file".to_owned())
+                })?;
+                split.junit = Some(PathBuf::from(path));
                 continue;
             }
             "--show-reachable" => {
@@ -319,6 +329,21 @@ mod tests {
                 FailOn::parse("any").unwrap().with_max_leaked(65_536)
             );
             assert!(s.cargo_args.is_empty(), "{args:?}: {:?}", s.cargo_args);
+        }
+        // Taken out, its value never a TESTNAME.
+        let s = split_str(&["--junit", "j.xml", "name"], &[]).unwrap();
+        assert_eq!(s.junit, Some(PathBuf::from("j.xml")));
+        assert_eq!(s.test_args, os(&["name"]));
+        assert!(s.cargo_args.is_empty());
+        let s = split_str(&["--junit=k.xml"], &[]).unwrap();
+        assert_eq!(s.junit, Some(PathBuf::from("k.xml")));
+        for bad in [&["--junit"][..], &["--junit="]] {
+            assert_eq!(
+                split_str(bad, &[]),
+                Err(SplitError::Usage(
+                    "`--junit` needs the PATH of the XML file".to_owned()
+                ))
+            );
         }
     }
 

@@ -221,7 +221,7 @@ impl Attribution {
     }
 }
 
-fn describe(how: &How) -> String {
+pub(crate) fn describe(how: &How) -> String {
     match how {
         How::ThreadName(name) => format!("by the name of its thread, `{name}`"),
         How::Rerun { of, why } => {

@@ -102,6 +102,22 @@ impl TestFilters {
         args
     }
 
+    /// Arguments that list the ignored tests among those [`list_args`](Self::list_args)
+    /// lists, which the run skips; `None` when the run runs ignored tests too
+    /// (`--ignored`, `--include-ignored`).
+    pub(crate) fn ignored_list_args(&self) -> Option<Vec<OsString>> {
+        let runs_ignored = self
+            .options
+            .iter()
+            .any(|option| option == "--ignored" || option == "--include-ignored");
+        if runs_ignored {
+            return None;
+        }
+        let mut args = vec![OsString::from("--ignored")];
+        args.extend(self.list_args());
+        Some(args)
+    }
+
     /// Arguments that run the test named `name` and no other.
     pub(crate) fn only_args(&self, name: &str) -> Vec<OsString> {
         let mut args = self.options.clone();

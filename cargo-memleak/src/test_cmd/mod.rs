@@ -4,6 +4,7 @@
 mod args;
 mod attribution;
 mod binary;
+mod junit_cases;
 mod libtest;
 mod reruns;
 mod runner;

@@ -87,8 +87,20 @@ struct Reruns<'a> {
 
 /// `<binary> --list --format terse` with the run's filters: the tests the run ran.
 pub(super) fn list_tests(binary: &TestBinary, filters: &TestFilters) -> Result<Vec<String>> {
+    list_with(binary, &filters.list_args())
+}
+
+/// The tests [`list_tests`] lists that the run skips as ignored.
+pub(super) fn list_ignored(binary: &TestBinary, filters: &TestFilters) -> Result<Vec<String>> {
+    filters
+        .ignored_list_args()
+        .map_or_else(|| Ok(Vec::new()), |args| list_with(binary, &args))
+}
+
+/// The tests `<binary> ARGS` lists (`--list --format terse` among them).
+fn list_with(binary: &TestBinary, args: &[OsString]) -> Result<Vec<String>> {
     let mut list = test_process(binary, false);
-    list.args(filters.list_args()).env_remove(env::MEMLEAK_OUT);
+    list.args(args).env_remove(env::MEMLEAK_OUT);
     let output = list
         .command()
         .stdin(Stdio::null())

@@ -17,6 +17,7 @@ use crate::exit_code::{
     TARGET_FAILED, USAGE_ERROR,
 };
 use crate::interposer::Interposer;
+use crate::junit::{self, Suite};
 use crate::process::{ProcessBuilder, describe_status, why_no_profile};
 use crate::report::{self, FILES};
 use crate::run::{clear_out_dir, out_pattern};
@@ -29,6 +30,7 @@ use crate::{env, interrupt, settings};
 use super::args::{self, Split, SplitError};
 use super::attribution;
 use super::binary::{self, TestBinary};
+use super::junit_cases;
 use super::libtest::TestFilters;
 use super::reruns;
 use super::threads;
@@ -76,6 +78,7 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
             &split.test_args,
             &filters,
             &meta.workspace_root,
+            split.junit.is_some(),
         )?;
         let failed = outcome.failure.is_some();
         ran.push(outcome);
@@ -83,6 +86,10 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
             say("stopping after a failed test binary (`--no-fail-fast` runs the others)");
             break;
         }
+    }
+    if let Some(path) = &split.junit {
+        let suites: Vec<Suite> = ran.iter().filter_map(|o| o.suite.clone()).collect();
+        junit::write(path, &suites)?;
     }
     finish(&ran, &binaries, &meta, &cwd)
 }
@@ -125,11 +132,13 @@ struct Outcome {
     failure: Option<String>,
     /// False when it wrote no profile because the tracker is not in it.
     tracked: bool,
+    /// Its JUnit suite, with `--junit`.
+    suite: Option<Suite>,
 }
 
 /// Runs one test binary under the tracker with the test arguments and their filters,
 /// then reports its leaks, by test too (and in a GitHub Actions step as annotations, file
-/// paths relative to `root`, the workspace's).
+/// paths relative to `root`, the workspace's); with `junit`, its JUnit suite too.
 fn run_binary(
     binary: &TestBinary,
     name: &str,
@@ -137,6 +146,7 @@ fn run_binary(
     test_args: &[OsString],
     filters: &TestFilters,
     root: &Path,
+    junit: bool,
 ) -> Result<Outcome, Failure> {
     clear_out_dir(out_dir).exit_code(SETUP_ERROR)?;
     let reruns = out_dir.join("reruns");
@@ -179,13 +189,22 @@ fn run_binary(
         if let Some(failure) = &failure {
             report::write_error_file(out_dir, failure);
         }
-        let name = name.to_owned();
+        let suite = junit.then(|| {
+            junit_cases::binary_suite(
+                name,
+                listed(binary, filters),
+                None,
+                failure.as_deref(),
+                root,
+            )
+        });
         return Ok(Outcome {
-            name,
+            name: name.to_owned(),
             code: SUCCESS,
             leaked: None,
             failure,
             tracked,
+            suite,
         });
     }
 
@@ -198,22 +217,50 @@ fn run_binary(
     let report = settings::build_report(&profile, program_info);
     let written = report::write_files(&report, out_dir)?;
     report::print_text(&report)?;
-    if report.has_leaks() {
-        let attribution = reruns::attribute(binary, threads::by_name(&report), &reruns, filters);
+    let attribution = report
+        .has_leaks()
+        .then(|| reruns::attribute(binary, threads::by_name(&report), &reruns, filters));
+    if let Some(attribution) = &attribution {
         let text = format!("\nleaks by test in `{name}`:\n{}", attribution.render());
         report::print(|out| out.write_all(text.as_bytes()))?;
     }
     report::print_annotations(&report, root)?;
     report::say_written(out_dir, &written);
+    let code = report::outcome(&report);
+    let suite = junit.then(|| {
+        let leaks = attribution
+            .as_ref()
+            .filter(|_| code == LEAKS_FOUND)
+            .map(|attribution| (&report, attribution));
+        junit_cases::binary_suite(
+            name,
+            listed(binary, filters),
+            leaks,
+            failure.as_deref(),
+            root,
+        )
+    });
     Ok(Outcome {
         name: name.to_owned(),
-        code: report::outcome(&report),
+        code,
         leaked: report
             .has_leaks()
             .then(|| Amount::new(report.leaked_bytes(), report.leaked_blocks())),
         failure,
         tracked: true,
+        suite,
     })
+}
+
+/// The tests the run ran or skipped, and those it skipped as ignored.
+fn listed(
+    binary: &TestBinary,
+    filters: &TestFilters,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    Ok((
+        reruns::list_tests(binary, filters)?,
+        reruns::list_ignored(binary, filters)?,
+    ))
 }
 
 /// The test binary, run the way `cargo test` runs it: through the configured runner, in
