@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use leak_report::{
     Profile, ProgramInfo, Report, TextOptions, flamegraph_kinds, has_timeline_chart, write_dhat,
-    write_folded, write_json, write_kind_flamegraph, write_layers_flamegraph,
+    write_folded, write_html, write_json, write_kind_flamegraph, write_layers_flamegraph,
     write_live_flamegraph, write_pprof, write_text, write_timeline_chart,
 };
 
@@ -77,6 +77,10 @@ fn render(
         ReportFormat::Folded => write_folded(report, out),
         ReportFormat::Dhat => write_dhat(profile, out),
         ReportFormat::Pprof => write_pprof(profile, out),
+        ReportFormat::Html => {
+            let cwd = std::env::current_dir().ok();
+            write_html(profile, report, cwd.as_deref(), out)
+        }
     }
 }
 
@@ -133,13 +137,15 @@ pub(crate) const FILES: [&str; 4] = ["profile.json", "report.txt", "report.json"
 /// The memory charts: the resident set at exit by layer, and the timeline.
 const LAYERS_SVG: &str = "layers.svg";
 const TIMELINE_SVG: &str = "timeline.svg";
+/// The self-contained HTML report.
+pub(crate) const REPORT_HTML: &str = "report.html";
 
 /// Written instead of the report when the program wrote no profile: why.
 pub(crate) const ERROR_FILE: &str = "error.txt";
 
 /// Every file a run may leave in its output directory: all are removed before a run, so
 /// that the directory never mixes two runs.
-pub(crate) const ALL_FILES: [&str; 11] = [
+pub(crate) const ALL_FILES: [&str; 12] = [
     FILES[0],
     FILES[1],
     FILES[2],
@@ -150,6 +156,7 @@ pub(crate) const ALL_FILES: [&str; 11] = [
     "live_at_exit.svg",
     LAYERS_SVG,
     TIMELINE_SVG,
+    REPORT_HTML,
     ERROR_FILE,
 ];
 
@@ -168,10 +175,14 @@ pub(crate) fn write_error_file(dir: &Path, message: &str) {
 }
 
 /// Writes report.txt, report.json, live.svg, a flamegraph per kind of memory, layers.svg
-/// (when the profile has a footprint) and timeline.svg (when it has two samples or more)
-/// into `dir` (beside profile.json) and returns the files written. An image that cannot
-/// be drawn is a warning, not a failure.
-pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+/// (when the profile has a footprint), timeline.svg (when it has two samples or more)
+/// and report.html (from `report`'s `profile`) into `dir` (beside profile.json) and
+/// returns the files written. An image that cannot be drawn is a warning, not a failure.
+pub(crate) fn write_files(
+    profile: &Profile,
+    report: &Report,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, Failure> {
     let mut text = Vec::new();
     write_text(report, &mut text, &text_options(false))
         .context("failed to render the text report")
@@ -220,6 +231,12 @@ pub(crate) fn write_files(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, F
             Err(e) => say(format_args!("warning: no {name}: {e:#}")),
         }
     }
+    let mut html = Vec::new();
+    let cwd = std::env::current_dir().ok();
+    write_html(profile, report, cwd.as_deref(), &mut html)
+        .context("failed to render report.html")
+        .exit_code(INTERNAL_ERROR)?;
+    written.push(write_file(&dir.join(REPORT_HTML), &html)?);
     Ok(written)
 }
 

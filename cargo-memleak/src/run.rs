@@ -179,7 +179,7 @@ fn report_run(
     program_info.exit_code = status.code();
     program_info.exit_signal = exit_signal(status);
     let report = settings::build_report(&profile, program_info);
-    let written = report::write_files(&report, out_dir)?;
+    let written = report::write_files(&profile, &report, out_dir)?;
     report::print_text(&report)?;
     report::print_annotations(&report, root)?;
     report::say_written(out_dir, &written);

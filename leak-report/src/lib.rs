@@ -179,6 +179,7 @@ pub use profile::timeline::{Checkpoint, Sample, SampleKind, Timeline};
 pub use render::dhat::{DHAT_FILE_VERSION, write_dhat};
 pub use render::diff::write_diff_text;
 pub use render::folded::write_folded;
+pub use render::html::write::write_html;
 pub use render::json::report::{REPORT_FORMAT, REPORT_VERSION, to_json, write_json};
 pub use render::pprof::write::{PPROF_SAMPLE_TYPES, write_pprof};
 pub use render::svg::diff::write_diff_flamegraph;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::{Output, cargo_memleak, clean, code, functions, out_dir, report_json};
+use crate::{Output, cargo_memleak, clean, code, functions, growing_cache, out_dir, report_json};
 
 const MIB: u64 = 1 << 20;
 
@@ -150,7 +150,9 @@ fn per_thread_arenas_are_named_and_the_layers_stay_within_rss() {
 
 #[test]
 fn a_growing_cache_is_growth_naming_its_insert_function() {
-    let (output, report) = run("growing_cache");
+    let output = growing_cache();
+    output.assert_code(code::SUCCESS);
+    let report = report_json("growing_cache", output);
     assert_eq!(report["timeline"]["growth_checked"], true, "{output:?}");
     let growing = growing(&report);
     assert!(

@@ -7,9 +7,11 @@
 //! `target/`, and a separate directory that persists keeps reruns incremental. Tests that
 //! run at once wait for each other on that directory's lock.
 
+mod browser;
 mod diff;
 mod exports;
 mod help;
+mod html;
 mod kinds;
 mod layers;
 mod preload;
@@ -182,6 +184,13 @@ fn leaky() -> &'static Output {
 fn clean() -> &'static Output {
     static CLEAN: OnceLock<Output> = OnceLock::new();
     CLEAN.get_or_init(|| cargo_memleak(&["run", "--example", "clean"]))
+}
+
+/// `cargo memleak run --example growing_cache`, run once for all the tests that look at
+/// it.
+fn growing_cache() -> &'static Output {
+    static GROWING_CACHE: OnceLock<Output> = OnceLock::new();
+    GROWING_CACHE.get_or_init(|| cargo_memleak(&["run", "--example", "growing_cache"]))
 }
 
 /// The parsed report.json of a run.

@@ -58,7 +58,7 @@ pub(crate) struct ReportArgs {
     /// at exit (`main;...;allocating_fn BYTES` lines, for any flamegraph tool), DHAT's
     /// JSON of what each stack allocated (for valgrind's dh_view.html), or a gzipped pprof
     /// heap profile (for `go tool pprof`, Pyroscope, Parca; binary: needs `-o` on a
-    /// terminal).
+    /// terminal), or the HTML report (one self-contained page to open in a browser).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
     pub(crate) format: ReportFormat,
     /// Write the report to this file instead of stdout.
@@ -86,6 +86,9 @@ pub(crate) enum ReportFormat {
     /// pprof's gzipped protobuf: `alloc_objects`, `alloc_space`, `inuse_objects` and
     /// `inuse_space` by stack.
     Pprof,
+    /// The HTML report: one self-contained page with the summary, flamegraphs, the
+    /// timeline and the sites.
+    Html,
 }
 
 impl ReportArgs {

@@ -215,7 +215,7 @@ fn run_binary(
         ..ProgramInfo::from_profile(&profile)
     };
     let report = settings::build_report(&profile, program_info);
-    let written = report::write_files(&report, out_dir)?;
+    let written = report::write_files(&profile, &report, out_dir)?;
     report::print_text(&report)?;
     let attribution = report
         .has_leaks()

@@ -4,6 +4,7 @@ pub(crate) mod dhat;
 pub(crate) mod diff;
 pub(crate) mod folded;
 pub(crate) mod format;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod pprof;
 pub(crate) mod svg;

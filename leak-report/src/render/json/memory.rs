@@ -17,7 +17,7 @@ pub(crate) struct WireMemoryLayers<'a> {
 
 /// One moment of `layers` in report.json.
 #[derive(Serialize)]
-struct WireLayers<'a> {
+pub(crate) struct WireLayers<'a> {
     t_ns: u64,
     rss: Option<u64>,
     tracked_heap: u64,
