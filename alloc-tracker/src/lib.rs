@@ -59,6 +59,7 @@
 //! | `MEMLEAK_SAMPLE_BYTES` | record one allocation per that many bytes on average (Poisson sampling by bytes: `524288`, `512k`); counters become unbiased estimates and the exit scan is off. Unset or `0`: every allocation |
 //! | `MEMLEAK_INTERVAL_MS` | milliseconds between the timeline's samples (default 100; `0`: no tracker threads, so no sampler and no profile on signals) |
 //! | `MEMLEAK_SNAPSHOT_SIGNAL` | a signal (`SIGUSR1`, `SIGUSR2`, a number) that writes a snapshot, `NAME.snapshot-N.EXT` beside `MEMLEAK_OUT`, and lets the program run on |
+//! | `MEMLEAK_SNAPSHOT_INTERVAL` | how often the sampler thread replaces a rolling snapshot, `NAME.rolling.EXT` beside `MEMLEAK_OUT` (`30s`, `5m`, `500ms`, `1h`; a bare number is seconds): the heap in use for a continuous profiler, see `docs/continuous-profiling.md` |
 //!
 //! # Caveats
 //!

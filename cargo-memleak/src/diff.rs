@@ -21,6 +21,7 @@ use crate::term::say;
 /// `cargo memleak diff BASE NEW [--threshold T] [--svg OUT]`: prints the comparison and
 /// exits [`REGRESSED`] when the new run regressed, else 0.
 pub(crate) fn diff(args: &DiffArgs) -> Result<u8, Failure> {
+    args.color.apply();
     let cwd = std::env::current_dir().ok();
     settings::install(
         args.config.as_deref(),

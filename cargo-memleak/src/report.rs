@@ -21,6 +21,7 @@ use crate::{annotations, settings};
 
 /// `cargo memleak report PROFILE [--format FORMAT] [-o FILE] [--svg OUT]`.
 pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
+    args.color.apply();
     let cwd = std::env::current_dir().ok();
     settings::install(
         args.report.config.as_deref(),
@@ -112,7 +113,8 @@ pub(crate) fn outcome(report: &Report) -> u8 {
 
 /// Loads the profile; leak-report's error names the file and what is wrong with it.
 pub(crate) fn load(path: &Path) -> Result<Profile, Failure> {
-    leak_report::load_profile(path).exit_code(PROFILE_UNREADABLE)
+    let label = format!("reading and symbolizing {}", path.display());
+    term::with_progress(&label, || leak_report::load_profile(path)).exit_code(PROFILE_UNREADABLE)
 }
 
 /// Prints the text report on stdout, in colour on a terminal.
@@ -145,7 +147,7 @@ pub(crate) const ERROR_FILE: &str = "error.txt";
 
 /// Every file a run may leave in its output directory: all are removed before a run, so
 /// that the directory never mixes two runs.
-pub(crate) const ALL_FILES: [&str; 12] = [
+pub(crate) const ALL_FILES: [&str; 13] = [
     FILES[0],
     FILES[1],
     FILES[2],
@@ -158,6 +160,8 @@ pub(crate) const ALL_FILES: [&str; 12] = [
     TIMELINE_SVG,
     REPORT_HTML,
     ERROR_FILE,
+    // MEMLEAK_SNAPSHOT_INTERVAL's.
+    "profile.rolling.json",
 ];
 
 /// Whether `name` is a snapshot the program wrote on `MEMLEAK_SNAPSHOT_SIGNAL`

@@ -28,6 +28,7 @@ use crate::{diff, env, interrupt, settings};
 
 /// `cargo memleak run [--bin NAME | --example NAME] [-p SPEC] [--release] [-- ARGS...]`.
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
+    args.build.color.apply();
     let cwd = std::env::current_dir()
         .context("failed to read the current directory")
         .exit_code(SETUP_ERROR)?;

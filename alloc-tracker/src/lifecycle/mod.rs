@@ -7,6 +7,7 @@ pub(crate) mod exit;
 pub(crate) mod fork;
 #[expect(unsafe_code, reason = "the exit scan reads the live blocks' contents")]
 pub(crate) mod reach;
+pub(crate) mod rolling;
 pub(crate) mod runtime_caches;
 pub(crate) mod sampler;
 #[cfg(unix)]

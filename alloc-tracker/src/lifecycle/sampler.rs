@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use crate::hot::guard::{self, Entry};
 use crate::hot::{peak, site, state, stats, volume};
 use crate::lifecycle::fork;
+use crate::lifecycle::rolling::Rolling;
 use crate::lifecycle::timeline::{self, Checkpoint, Sample, SampleKind};
 use crate::{config, os};
 
@@ -68,6 +69,7 @@ fn run() {
     std::mem::forget(guard);
     peak::register_sampler(std::thread::current());
     let interval = Duration::from_millis(interval_ms().max(1));
+    let mut rolling = Rolling::from_env();
     let mut scratch: Vec<(u32, u64)> = Vec::new();
     let mut due = Instant::now() + interval;
     // No wait first: what was noted before this thread could be woken is taken now.
@@ -102,6 +104,9 @@ fn run() {
         // Off (not started, stopped, or the exit scan's freeze): nothing to sample.
         if state::is_tracking() {
             tick(&mut scratch);
+            if let Some(rolling) = &mut rolling {
+                rolling.write_if_due(now);
+            }
         }
     }
 }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 use leak_report::Threshold;
 
+use crate::cli::run_args::ColorOption;
+
 /// `cargo memleak diff`.
 #[derive(Debug, Args)]
 pub(crate) struct DiffArgs {
@@ -24,6 +26,8 @@ pub(crate) struct DiffArgs {
     /// directory, if there is one]. `report.json` files were written with theirs.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) color: ColorOption,
 }
 
 /// `--threshold`, for `diff` and with `--baseline`.

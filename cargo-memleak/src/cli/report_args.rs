@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::cli::run_args::ColorOption;
 use crate::fail_on::FailOn;
 
 /// How reports are built and shown, for `run` and `report` (`test` reads the same two
@@ -67,6 +68,8 @@ pub(crate) struct ReportArgs {
     /// Also write the flamegraph of the blocks live at exit to this SVG file.
     #[arg(long, value_name = "OUT")]
     pub(crate) svg: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) color: ColorOption,
 
     #[command(flatten)]
     pub(crate) report: ReportOptions,

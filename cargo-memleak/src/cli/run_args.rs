@@ -75,6 +75,50 @@ pub(crate) struct BuildOptions {
     /// More cargo output (-vv: very verbose).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    #[command(flatten)]
+    pub(crate) color: ColorOption,
+}
+
+/// `--color WHEN`, for cargo memleak's own output (and cargo's, where it runs cargo).
+#[derive(Debug, Default, Clone, Copy, Args)]
+pub(crate) struct ColorOption {
+    /// Coloring: auto (on a terminal, unless NO_COLOR is set), always, never [default:
+    /// CARGO_TERM_COLOR, else auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub(crate) color: Option<ColorWhen>,
+}
+
+/// The values of `--color`, as cargo takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// As cargo writes it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Always => "always",
+            Self::Never => "never",
+        }
+    }
+
+    /// The value named `name`, as `--color` takes it.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        [Self::Auto, Self::Always, Self::Never]
+            .into_iter()
+            .find(|when| when.name() == name)
+    }
+}
+
+impl ColorOption {
+    /// Makes it the command's choice of colour.
+    pub(crate) fn apply(self) {
+        crate::term::choose_colour(self.color.map(ColorWhen::name));
+    }
 }
 
 impl BuildOptions {
@@ -100,6 +144,10 @@ impl BuildOptions {
         }
         if self.verbose > 0 {
             args.push(format!("-{}", "v".repeat(usize::from(self.verbose))));
+        }
+        if let Some(when) = self.color.color {
+            args.push("--color".to_owned());
+            args.push(when.name().to_owned());
         }
         args
     }

@@ -4,6 +4,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
+use crate::cli::run_args::ColorWhen;
 use crate::fail_on::FailOn;
 use crate::tracking::ModeChoice;
 
@@ -68,6 +69,8 @@ pub(crate) struct Split {
     pub(crate) mode: ModeChoice,
     /// `--junit PATH`: where to write the JUnit XML.
     pub(crate) junit: Option<PathBuf>,
+    /// `--color WHEN`: for cargo (passed on) and for cargo memleak's own output.
+    pub(crate) color: Option<ColorWhen>,
 }
 
 /// Why the arguments cannot be used.
@@ -149,6 +152,15 @@ pub(crate) fn split(before: &[OsString], after: &[OsString]) -> Result<Split, Sp
                     ))
                 })?;
                 continue;
+            }
+            "--color" => {
+                let name = value.as_deref().and_then(OsStr::to_str).unwrap_or("");
+                split.color = Some(ColorWhen::from_name(name).ok_or_else(|| {
+                    SplitError::Usage(format!(
+                        "invalid value `{name}` for `--color`: expected `auto`, `always` or \
+                         `never`"
+                    ))
+                })?);
             }
             "--junit" => {
                 let path = value.filter(|path| !path.is_empty()).ok_or_else(|| {
@@ -286,6 +298,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.test_args, os(&["name"]));
+        // `--color` is cargo's too: read, and passed on.
+        assert_eq!(s.color, Some(ColorWhen::Never));
+        assert_eq!(s.cargo_args[..2], os(&["--color", "never"]));
+        assert_eq!(
+            split_str(&["--color=sometimes"], &[]),
+            Err(SplitError::Usage(
+                "invalid value `sometimes` for `--color`: expected `auto`, `always` or `never`"
+                    .to_owned()
+            ))
+        );
     }
 
     #[test]

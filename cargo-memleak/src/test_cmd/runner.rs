@@ -11,6 +11,7 @@ use leak_report::{Amount, ProgramInfo};
 
 use crate::build_messages::build_artifacts;
 use crate::cargo::{self, UserEnv};
+use crate::cli::run_args::ColorWhen;
 use crate::cli::{self, TestArgs};
 use crate::exit_code::{
     BUILD_FAILED, Failure, GROWTH_FOUND, LEAKS_FOUND, ResultExt as _, SETUP_ERROR, SUCCESS,
@@ -47,6 +48,7 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
         }
         Err(SplitError::Usage(message)) => return Err(Failure::new(USAGE_ERROR, anyhow!(message))),
     };
+    crate::term::choose_colour(split.color.map(ColorWhen::name));
     let cwd = std::env::current_dir()
         .context("failed to read the current directory")
         .exit_code(SETUP_ERROR)?;
