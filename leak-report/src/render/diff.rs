@@ -23,19 +23,32 @@ pub fn write_diff_text(
     cwd: Option<&Path>,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    writeln!(out, "{:<14}{:>26}{:>26}{:>24}", "", "base", "new", "change")?;
     let rows = [
         ("leaked", diff.base.leaked, diff.new.leaked),
         ("live at exit", diff.base.live, diff.new.live),
         ("peak live", diff.base.peak, diff.new.peak),
     ];
-    for (label, base, new) in rows {
-        writeln!(
-            out,
-            "{label:<14}{:>26}{:>26}{:>24}",
+    let mut table: Vec<[String; 4]> = vec![["", "base", "new", "change"].map(str::to_owned)];
+    table.extend(rows.iter().map(|&(label, base, new)| {
+        [
+            label.to_owned(),
             amount(base),
             amount(new),
-            signed(i128::from(new.bytes) - i128::from(base.bytes))
+            signed(i128::from(new.bytes) - i128::from(base.bytes)),
+        ]
+    }));
+    // Columns as wide as their widest cell, two spaces apart: amounts of any size stay
+    // apart.
+    let width = |column: usize| table.iter().map(|row| row[column].len()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2), width(3)];
+    for [label, base, new, change] in &table {
+        writeln!(
+            out,
+            "{label:<w0$}  {base:>w1$}  {new:>w2$}  {change:>w3$}",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
         )?;
     }
     let changed: Vec<&SiteChange> = diff
@@ -165,5 +178,47 @@ fn signed(change: i128) -> String {
         format!("{sign}{} B ({sign}{})", thousands(size), human(size))
     } else {
         format!("{sign}{} B", thousands(size))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::diff::compare;
+    use crate::compare::side::DiffSide;
+
+    #[test]
+    fn big_amounts_keep_their_columns_apart() {
+        let side = |bytes: u64, blocks: u64| DiffSide {
+            leaked: Amount::new(bytes, blocks),
+            live: Amount::new(bytes, blocks),
+            peak: Amount::new(bytes * 10, blocks),
+            sites: Vec::new(),
+        };
+        let diff = compare(&side(35_766_625, 47_424), &side(298_580_855, 65_285));
+        let mut out = Vec::new();
+        write_diff_text(&diff, Threshold::Percent(5.0), None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let leaked = text.lines().nth(1).unwrap();
+        let cells: Vec<&str> = leaked
+            .split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "leaked",
+                "35,766,625 B in 47,424 blocks",
+                "298,580,855 B in 65,285 blocks",
+                "+262,814,230 B (+250.6 MiB)"
+            ],
+            "{text}"
+        );
+        assert!(text.contains("no stack changed"), "{text}");
+        assert!(
+            text.contains("leaked bytes grew by more than 5%: 35,766,625 -> 298,580,855"),
+            "{text}"
+        );
     }
 }
