@@ -175,7 +175,11 @@ impl Builder {
         self.functions.push(proto::Function {
             id,
             name,
-            system_name: name,
+            // No system (mangled) name: pprof takes a function whose two names are equal
+            // for one still to demangle, and strips what it thinks are C++ template
+            // arguments, `<...>`, from it: `<gimli::...::Abbreviations>::insert` became
+            // `::insert`. A name without a system name is demangled already.
+            system_name: 0,
             filename,
             start_line: 0,
         });
@@ -278,6 +282,7 @@ mod tests {
             function_of(*leak_some[0].location_id.last().unwrap()).0,
             "leaky::main"
         );
+        assert!(pprof.function.iter().all(|function| function.system_name == 0));
         // All values summed are the profile's sites summed.
         let live_total: i64 = pprof.sample.iter().map(|sample| sample.value[3]).sum();
         let sites_total: u64 = profile.sites().iter().map(|site| site.live_bytes).sum();
