@@ -1,7 +1,20 @@
-//! The data the HTML report's page draws from: the report's figures, its stacks interned
-//! once (frames and stacks as tables, every other part refers to them by index), the
-//! flamegraphs' samples, the timeline with each checkpoint's biggest stacks, and the
-//! sites. The page's script reads it as JSON (`page.js` documents the schema).
+//! The data the HTML report's page draws from, as JSON: the report's figures, its stacks
+//! stored once (frames and stacks as tables; every other part refers to them by index),
+//! the flamegraphs' samples, the timeline with each checkpoint's biggest stacks, and the
+//! sites. The page's script (`script/`) reads:
+//!
+//! - `title`, `program` (`exe`, `args`, `exit_code`, `exit_signal`, `build`, `mode`,
+//!   `elapsed_ns`), `verdict` (`has_leaks`, `leaked_bytes`, `leaked_blocks`, `sampled`,
+//!   `message`);
+//! - `summary`: `[{key, label, bytes, blocks}]` in display order;
+//! - `frames`: `[{function, location}]`; `stacks`: lists of frame indices, innermost
+//!   first;
+//! - `flamegraphs`: `[{id, title, samples: [[stack, bytes]]}]`;
+//! - `layers`: `{at_peak, at_exit}`, each as in report.json or `null`;
+//! - `timeline`: `null` or `{samples: [{t_ns, kind, live_bytes, layers}], checkpoints:
+//!   [{t_ns, total_bytes, top: [[stack, bytes]]}]}`;
+//! - `sites`: `[{kind, origin, bytes, blocks, stack}]`, biggest first; `growth`:
+//!   `[{stack, bytes_per_sec, live_bytes}]`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,7 +31,7 @@ use crate::report::model::Report;
 use crate::symbols::entry::StackEntry;
 use crate::symbols::stack::analyse_site;
 
-/// The data's format and version, which `page.js` checks.
+/// The data's format and version: what a script reading a page's data can check.
 pub(crate) const HTML_DATA_FORMAT: &str = "memleak-html";
 const HTML_DATA_VERSION: u64 = 1;
 

@@ -1,5 +1,6 @@
 //! The HTML report: one self-contained file (no network: the styles, the script and the
-//! data are inside it) that opens from disk.
+//! data are inside it) that opens from disk. The page is `page.html` with `page.css`;
+//! its script is in `script/`, one file per part of the page.
 
 use std::io;
 use std::path::Path;
@@ -11,7 +12,19 @@ use crate::report::model::Report;
 /// The page, with `{{TITLE}}`, `{{STYLE}}`, `{{SCRIPT}}` and `{{DATA}}` to fill.
 const PAGE: &str = include_str!("page.html");
 const STYLE: &str = include_str!("page.css");
-const SCRIPT: &str = include_str!("page.js");
+/// The page's script, one scope in files by part: the parts share its helpers and data.
+const SCRIPT: &str = concat!(
+    "// cargo-memleak HTML report: reads the JSON in #memleak-data and draws the summary, the\n",
+    "// flamegraphs, the timeline, the table of sites and the growing stacks. Self-contained:\n",
+    "// no network, no libraries, works from file://. Everything the data says is put in the\n",
+    "// page as text (textContent, attributes), never as markup.\n",
+    "'use strict';\n(function () {\n",
+    include_str!("script/core.js"),
+    include_str!("script/flame.js"),
+    include_str!("script/timeline.js"),
+    include_str!("script/sites.js"),
+    "})();\n",
+);
 
 /// Writes the HTML report of `report`, built from `profile`: the summary, the
 /// flamegraphs (leaked, live at exit, at the biggest checkpoint, allocated over the run,
