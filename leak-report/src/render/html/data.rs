@@ -44,6 +44,9 @@ const CHECKPOINT_TOP: usize = 20;
 struct Stacks {
     frames: Vec<Value>,
     frame_index: HashMap<(String, Option<String>), usize>,
+    /// Each stack entry's frame: a profile of 100,000 sites repeats a few thousand
+    /// entries a million times, whose locations need not be written out each time.
+    entry_index: HashMap<StackEntry, usize>,
     stacks: Vec<Vec<usize>>,
     stack_index: HashMap<Vec<usize>, usize>,
 }
@@ -53,7 +56,14 @@ impl Stacks {
     fn stack(&mut self, entries: &[StackEntry], cwd: Option<&Path>) -> usize {
         let frames: Vec<usize> = entries
             .iter()
-            .map(|entry| self.frame(&entry.function, location(entry, cwd)))
+            .map(|entry| match self.entry_index.get(entry) {
+                Some(&frame) => frame,
+                None => {
+                    let frame = self.frame(&entry.function, location(entry, cwd));
+                    self.entry_index.insert(entry.clone(), frame);
+                    frame
+                }
+            })
             .collect();
         self.intern(frames)
     }
