@@ -2,25 +2,16 @@
 
 use std::process::Command;
 
-use crate::report::real_profile;
-use crate::{cargo_memleak, code, out_dir, tools};
+use crate::report::export;
+use crate::{code, tools};
 
 /// `--format pprof -o FILE`: `go tool pprof -top` reads leaky's export and shows
 /// `leak_some` holding its 6,400 bytes under `inuse_space`, the default sample type.
 #[test]
 fn go_pprof_reads_the_pprof_export() {
-    real_profile();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("leaky.pb.gz");
-    let profile = out_dir("leaky").join("profile.json");
-    let output = cargo_memleak(&[
-        "report",
-        profile.to_str().unwrap(),
-        "--format",
-        "pprof",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
+    let output = export("pprof", &path);
     output.assert_code(code::LEAKS_FOUND);
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(bytes[..2], [0x1f, 0x8b], "not gzip\n{output:?}");

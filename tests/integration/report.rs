@@ -19,6 +19,20 @@ fn assert_unreadable(profile: &Path) {
     assert!(output.stderr.contains("error: "), "{output:?}");
 }
 
+/// `cargo memleak report PROFILE --format FORMAT -o FILE` on leaky's profile.
+pub(crate) fn export(format: &str, file: &Path) -> Output {
+    real_profile();
+    let profile = out_dir("leaky").join("profile.json");
+    cargo_memleak(&[
+        "report",
+        profile.to_str().unwrap(),
+        "--format",
+        format,
+        "-o",
+        file.to_str().unwrap(),
+    ])
+}
+
 /// leaky's profile, from the shared run.
 pub(crate) fn real_profile() -> Vec<u8> {
     let output = leaky();
@@ -128,18 +142,9 @@ fn rebuilt_binary_gives_a_warning_not_wrong_names() {
 /// any flamegraph tool; the report's exit code is still the leaks'.
 #[test]
 fn real_profile_exports_folded_stacks() {
-    real_profile();
     let dir = tempfile::tempdir().unwrap();
     let folded = dir.path().join("live.folded");
-    let profile = out_dir("leaky").join("profile.json");
-    let output = cargo_memleak(&[
-        "report",
-        profile.to_str().unwrap(),
-        "--format",
-        "folded",
-        "-o",
-        folded.to_str().unwrap(),
-    ]);
+    let output = export("folded", &folded);
     output.assert_code(code::LEAKS_FOUND);
     assert!(
         output
@@ -219,18 +224,9 @@ fn max_leaked_is_a_budget_of_leaked_bytes() {
 /// block lifetimes are off, and leaky's allocation totals by stack.
 #[test]
 fn real_profile_exports_dhat_json() {
-    real_profile();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dhat.json");
-    let profile = out_dir("leaky").join("profile.json");
-    let output = cargo_memleak(&[
-        "report",
-        profile.to_str().unwrap(),
-        "--format",
-        "dhat",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
+    let output = export("dhat", &path);
     output.assert_code(code::LEAKS_FOUND);
     let dhat: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     // dh_view.js's `buildTree` and `checkPP`, for `bklt: false` and `bkacc: false`.
