@@ -8,10 +8,11 @@ use std::path::Path;
 use std::process::ExitStatus;
 
 use anyhow::{Context as _, anyhow};
-use leak_report::{DiffSide, Profile, ProgramInfo, Report, Threshold, compare, write_diff_text};
+use leak_report::ProgramInfo;
 
 use crate::cargo::{self, Artifact, UserEnv};
 use crate::cli::RunArgs;
+use crate::diff::Baseline;
 use crate::exit_code::{
     BUILD_FAILED, Failure, GROWTH_FOUND, LEAKS_FOUND, REGRESSED, ResultExt as _, SETUP_ERROR,
     SUCCESS, TARGET_FAILED,
@@ -24,7 +25,7 @@ use crate::setup::tracker_setup;
 use crate::term::say;
 use crate::tracking::{self, Tracking};
 use crate::workspace::{self, Metadata, Selection};
-use crate::{diff, env, interrupt, settings};
+use crate::{env, interrupt, settings};
 
 /// `cargo memleak run [--bin NAME | --example NAME] [-p SPEC] [--release] [-- ARGS...]`.
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
@@ -52,11 +53,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Failure> {
     // Read before the build, to fail early, and before the output directory is emptied,
     // which may hold it.
     let baseline = match &args.baseline.baseline {
-        Some(path) => Some(Baseline {
-            path,
-            side: diff::load_side(path)?,
-            threshold: args.baseline.threshold.threshold,
-        }),
+        Some(path) => Some(Baseline::load(path, args.baseline.threshold.threshold)?),
         None => None,
     };
     let user = UserEnv::read(&cwd).exit_code(SETUP_ERROR)?;
@@ -128,13 +125,6 @@ fn run_suite(name: &str, result: &Result<u8, Failure>, out_dir: &Path) -> Suite 
     }
 }
 
-/// `--baseline FILE`: the earlier run to compare with, read.
-struct Baseline<'a> {
-    path: &'a Path,
-    side: DiffSide,
-    threshold: Threshold,
-}
-
 /// Builds the selection into `target_dir` and returns its executable.
 fn build(
     args: &RunArgs,
@@ -173,7 +163,7 @@ fn report_run(
     out_dir: &Path,
     root: &Path,
     status: ExitStatus,
-    baseline: Option<&Baseline<'_>>,
+    baseline: Option<&Baseline>,
 ) -> Result<u8, Failure> {
     let profile = report::load(profile_path)?;
     let mut program_info = ProgramInfo::from_profile(&profile);
@@ -192,7 +182,7 @@ fn report_run(
     }
     let outcome = report::outcome(&report);
     if let Some(baseline) = baseline {
-        return compare_with(baseline, &report, &profile, outcome);
+        return baseline.compare(&report, &profile, outcome);
     }
     if report.has_leaks() {
         let (bytes, blocks) = (report.leaked_bytes(), report.leaked_blocks());
@@ -208,44 +198,6 @@ fn report_run(
         ));
     }
     Ok(outcome)
-}
-
-/// Prints the comparison of the run with the baseline; the exit code is [`REGRESSED`]
-/// when it regressed, else `outcome` with its leaks (known ones) let pass.
-fn compare_with(
-    baseline: &Baseline<'_>,
-    report: &Report,
-    profile: &Profile,
-    outcome: u8,
-) -> Result<u8, Failure> {
-    let new = DiffSide::from_report(report, Some(profile));
-    let diff = compare(&baseline.side, &new);
-    let cwd = std::env::current_dir().ok();
-    report::print(|out| {
-        writeln!(
-            out,
-            "\ncompared with the baseline {}:\n",
-            baseline.path.display()
-        )?;
-        write_diff_text(&diff, baseline.threshold, cwd.as_deref(), out)
-    })?;
-    let code = diff::outcome(&diff, baseline.threshold);
-    if code == REGRESSED {
-        say(format_args!(
-            "regressed against the baseline {}",
-            baseline.path.display()
-        ));
-        return Ok(REGRESSED);
-    }
-    say(format_args!(
-        "no regression against the baseline {}",
-        baseline.path.display()
-    ));
-    Ok(if outcome == LEAKS_FOUND {
-        SUCCESS
-    } else {
-        outcome
-    })
 }
 
 /// `path` as a `MEMLEAK_OUT` pattern: the tracker expands `%p` to the pid and `%%` to `%`,

@@ -87,8 +87,8 @@ fn the_leaking_test_is_named_with_its_exact_leak() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     assert!(workspace_root().join(FIXTURE).is_file());
-    let dir = tempfile::tempdir().unwrap();
-    let junit = dir.path().join("junit.xml");
+    let scratch = tempfile::tempdir().unwrap();
+    let junit = scratch.path().join("junit.xml");
     // As a GitHub Actions step whose checkout is this repository, with JUnit XML for
     // the CI's test view.
     let root = workspace_root();
@@ -153,18 +153,49 @@ fn the_leaking_test_is_named_with_its_exact_leak() {
         "{output:?}"
     );
 
-    let dir = out_dir("test/leaky_tests");
+    let dir_of_run = out_dir("test/leaky_tests");
     for name in ["profile.json", "report.txt", "report.json", "live.svg"] {
-        let size = std::fs::metadata(dir.join(name)).map_or(0, |m| m.len());
+        let size = std::fs::metadata(dir_of_run.join(name)).map_or(0, |m| m.len());
         assert!(
             size > 0,
             "{} is missing or empty\n{output:?}",
-            dir.join(name).display()
+            dir_of_run.join(name).display()
         );
     }
     assert!(
         output.stderr.contains("memleak/test/leaky_tests"),
         "stderr does not say where the files are\n{output:?}"
+    );
+
+    // This run as the baseline (the layout of target/memleak/test/): the same leak is
+    // known and passes; against a baseline without the binary, it is a new leak.
+    let baseline = scratch.path().join("baseline");
+    std::fs::create_dir_all(baseline.join("leaky_tests")).unwrap();
+    std::fs::copy(
+        dir_of_run.join("report.json"),
+        baseline.join("leaky_tests").join("report.json"),
+    )
+    .unwrap();
+    let baseline = baseline.to_str().unwrap();
+    let known = cargo_memleak(&["test", "--manifest-path", FIXTURE, "--baseline", baseline]);
+    known.assert_code(code::SUCCESS);
+    assert!(known.stdout.contains("not regressed"), "{known:?}");
+    let empty = scratch.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let new = cargo_memleak(&[
+        "test",
+        "--manifest-path",
+        FIXTURE,
+        "--baseline",
+        empty.to_str().unwrap(),
+    ]);
+    new.assert_code(code::REGRESSED);
+    assert!(
+        new.stdout.contains(
+            "new leak: leaky_tests::tests::leaks_a_buffer  tests/fixtures/leaky-tests/src/lib.rs:24 \
+             leaks 1,000 B in 1 block"
+        ),
+        "{new:?}"
     );
 
     // Suppressed, the same leak fails nothing, and the report says what was hidden.

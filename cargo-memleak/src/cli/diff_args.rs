@@ -52,6 +52,9 @@ pub(crate) struct BaselineOptions {
     pub(crate) threshold: ThresholdOption,
 }
 
+/// `--threshold`'s default, as its `default_value` says.
+pub(crate) const DEFAULT_THRESHOLD: Threshold = Threshold::Percent(5.0);
+
 /// `5%` or a size.
 pub(crate) fn parse_threshold(text: &str) -> Result<Threshold, String> {
     let expected = || {
@@ -78,6 +81,7 @@ mod tests {
     #[test]
     fn thresholds_are_percentages_or_sizes() {
         assert_eq!(parse_threshold("5%"), Ok(Threshold::Percent(5.0)));
+        assert_eq!(parse_threshold("5%"), Ok(DEFAULT_THRESHOLD));
         assert_eq!(parse_threshold("0.5 %"), Ok(Threshold::Percent(0.5)));
         assert_eq!(parse_threshold("64k"), Ok(Threshold::Bytes(65536)));
         assert_eq!(parse_threshold("0"), Ok(Threshold::Bytes(0)));

@@ -4,12 +4,15 @@
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
+use leak_report::Threshold;
+
+use crate::cli::diff_args::parse_threshold;
 use crate::cli::run_args::ColorWhen;
 use crate::fail_on::FailOn;
 use crate::tracking::ModeChoice;
 
 /// `cargo test` options whose value is the next argument (or follows `=`).
-const CARGO_VALUE: [&str; 18] = [
+const CARGO_VALUE: [&str; 20] = [
     "-F",
     "--features",
     "-j",
@@ -26,6 +29,8 @@ const CARGO_VALUE: [&str; 18] = [
     "--fail-on",
     "--max-leaked",
     "--junit",
+    "--baseline",
+    "--threshold",
     "-Z",
     // Rejected below, but their value must not be taken for a TESTNAME.
     "--target-dir",
@@ -45,7 +50,7 @@ const CARGO_OPTIONAL_VALUE: [&str; 7] = [
 ];
 
 /// What `cargo memleak test`'s arguments mean.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Split {
     /// For `cargo test --no-run`, in the order given (TESTNAME taken out).
     pub(crate) cargo_args: Vec<OsString>,
@@ -71,6 +76,10 @@ pub(crate) struct Split {
     pub(crate) junit: Option<PathBuf>,
     /// `--color WHEN`: for cargo (passed on) and for cargo memleak's own output.
     pub(crate) color: Option<ColorWhen>,
+    /// `--baseline DIR`: a copy of an earlier run's `target/memleak/test/`.
+    pub(crate) baseline: Option<PathBuf>,
+    /// `--threshold`, for `--baseline` ([`DEFAULT_THRESHOLD`] when not given).
+    pub(crate) threshold: Option<Threshold>,
 }
 
 /// Why the arguments cannot be used.
@@ -161,6 +170,25 @@ pub(crate) fn split(before: &[OsString], after: &[OsString]) -> Result<Split, Sp
                          `never`"
                     ))
                 })?);
+            }
+            "--baseline" => {
+                let path = value.filter(|path| !path.is_empty()).ok_or_else(|| {
+                    SplitError::Usage(
+                        "`--baseline` needs the DIR of an earlier run's target/memleak/test"
+                            .to_owned(),
+                    )
+                })?;
+                split.baseline = Some(PathBuf::from(path));
+                continue;
+            }
+            "--threshold" => {
+                let text = value.as_deref().and_then(OsStr::to_str).unwrap_or("");
+                split.threshold = Some(parse_threshold(text).map_err(|expected| {
+                    SplitError::Usage(format!(
+                        "invalid value `{text}` for `--threshold`: {expected}"
+                    ))
+                })?);
+                continue;
             }
             "--junit" => {
                 let path = value.filter(|path| !path.is_empty()).ok_or_else(|| {
@@ -357,6 +385,18 @@ mod tests {
         assert_eq!(s.junit, Some(PathBuf::from("j.xml")));
         assert_eq!(s.test_args, os(&["name"]));
         assert!(s.cargo_args.is_empty());
+        let s = split_str(&["--baseline", "base", "--threshold=1k", "name"], &[]).unwrap();
+        assert_eq!(s.baseline, Some(PathBuf::from("base")));
+        assert_eq!(s.threshold, Some(Threshold::Bytes(1024)));
+        assert_eq!(s.test_args, os(&["name"]));
+        assert!(s.cargo_args.is_empty());
+        let Err(SplitError::Usage(message)) = split_str(&["--threshold", "lots"], &[]) else {
+            panic!("a bad threshold is accepted");
+        };
+        assert!(
+            message.starts_with("invalid value `lots` for `--threshold`"),
+            "{message}"
+        );
         let s = split_str(&["--junit=k.xml"], &[]).unwrap();
         assert_eq!(s.junit, Some(PathBuf::from("k.xml")));
         for bad in [&["--junit"][..], &["--junit="]] {

@@ -11,14 +11,16 @@ use leak_report::{Amount, ProgramInfo};
 
 use crate::build_messages::build_artifacts;
 use crate::cargo::{self, UserEnv};
+use crate::cli::diff_args::DEFAULT_THRESHOLD;
 use crate::cli::run_args::ColorWhen;
 use crate::cli::{self, TestArgs};
+use crate::diff::Baseline;
 use crate::exit_code::{
-    BUILD_FAILED, Failure, GROWTH_FOUND, LEAKS_FOUND, ResultExt as _, SETUP_ERROR, SUCCESS,
-    TARGET_FAILED, USAGE_ERROR,
+    BUILD_FAILED, Failure, GROWTH_FOUND, LEAKS_FOUND, PROFILE_UNREADABLE, REGRESSED,
+    ResultExt as _, SETUP_ERROR, SUCCESS, TARGET_FAILED, USAGE_ERROR,
 };
 use crate::interposer::Interposer;
-use crate::junit::{self, Suite};
+use crate::junit::{self, Case, Suite};
 use crate::process::{ProcessBuilder, describe_status, why_no_profile};
 use crate::report::{self, FILES};
 use crate::run::{clear_out_dir, out_pattern};
@@ -35,6 +37,7 @@ use super::junit_cases;
 use super::libtest::TestFilters;
 use super::reruns;
 use super::threads;
+use leak_report::Threshold;
 
 /// `cargo memleak test [CARGO_TEST_ARGS...] [-- TEST_ARGS...]`.
 pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
@@ -49,6 +52,16 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
         Err(SplitError::Usage(message)) => return Err(Failure::new(USAGE_ERROR, anyhow!(message))),
     };
     crate::term::choose_colour(split.color.map(ColorWhen::name));
+    if let Some(dir) = split.baseline.as_deref().filter(|dir| !dir.is_dir()) {
+        return Err(Failure::new(
+            PROFILE_UNREADABLE,
+            anyhow!(
+                "the baseline {} is not a directory: give a copy of an earlier run's \
+                 target/memleak/test",
+                dir.display()
+            ),
+        ));
+    }
     let cwd = std::env::current_dir()
         .context("failed to read the current directory")
         .exit_code(SETUP_ERROR)?;
@@ -70,18 +83,18 @@ pub(crate) fn test(args: &TestArgs) -> Result<u8, Failure> {
             .exit_code(SETUP_ERROR)?;
     }
     let filters = TestFilters::parse(&split.test_args);
+    let each = EachBinary {
+        test_args: &split.test_args,
+        filters: &filters,
+        root: &meta.workspace_root,
+        junit: split.junit.is_some(),
+        baseline: split.baseline.as_deref(),
+        threshold: split.threshold.unwrap_or(DEFAULT_THRESHOLD),
+    };
     let mut ran = Vec::new();
     for (binary, name) in binaries.iter().zip(binary::dir_names(&binaries)) {
         let out_dir = memleak_dir.join("test").join(&name);
-        let outcome = run_binary(
-            binary,
-            &name,
-            &out_dir,
-            &split.test_args,
-            &filters,
-            &meta.workspace_root,
-            split.junit.is_some(),
-        )?;
+        let outcome = run_binary(binary, &name, &out_dir, &each)?;
         let failed = outcome.failure.is_some();
         ran.push(outcome);
         if failed && !split.no_fail_fast && ran.len() < binaries.len() {
@@ -138,18 +151,36 @@ struct Outcome {
     suite: Option<Suite>,
 }
 
+/// What every test binary runs with.
+struct EachBinary<'a> {
+    /// The test binaries' arguments, and the filters among them.
+    test_args: &'a [OsString],
+    filters: &'a TestFilters,
+    /// The workspace root, which annotations' paths are relative to.
+    root: &'a Path,
+    /// Whether to build the JUnit suite.
+    junit: bool,
+    /// `--baseline DIR`, and `--threshold`.
+    baseline: Option<&'a Path>,
+    threshold: Threshold,
+}
+
 /// Runs one test binary under the tracker with the test arguments and their filters,
-/// then reports its leaks, by test too (and in a GitHub Actions step as annotations, file
-/// paths relative to `root`, the workspace's); with `junit`, its JUnit suite too.
+/// then reports its leaks, by test too (and in a GitHub Actions step as annotations);
+/// with `--junit`, its JUnit suite too; with `--baseline`, compared with its baseline.
 fn run_binary(
     binary: &TestBinary,
     name: &str,
     out_dir: &Path,
-    test_args: &[OsString],
-    filters: &TestFilters,
-    root: &Path,
-    junit: bool,
+    each: &EachBinary<'_>,
 ) -> Result<Outcome, Failure> {
+    let EachBinary {
+        test_args,
+        filters,
+        root,
+        junit,
+        ..
+    } = *each;
     clear_out_dir(out_dir).exit_code(SETUP_ERROR)?;
     let reruns = out_dir.join("reruns");
     match fs::remove_dir_all(&reruns) {
@@ -228,19 +259,28 @@ fn run_binary(
     }
     report::print_annotations(&report, root)?;
     report::say_written(out_dir, &written);
-    let code = report::outcome(&report);
+    let mut code = report::outcome(&report);
+    if let Some(dir) = each.baseline {
+        code = Baseline::of_binary(dir, name, each.threshold)?.compare(&report, &profile, code)?;
+    }
     let suite = junit.then(|| {
         let leaks = attribution
             .as_ref()
             .filter(|_| code == LEAKS_FOUND)
             .map(|attribution| (&report, attribution));
-        junit_cases::binary_suite(
+        let mut suite = junit_cases::binary_suite(
             name,
             listed(binary, filters),
             leaks,
             failure.as_deref(),
             root,
-        )
+        );
+        if code == REGRESSED {
+            let message = "regressed against the baseline".to_owned();
+            let text = format!("see `cargo memleak test`'s comparison for `{name}`");
+            suite.cases.push(Case::failed("(baseline)", message, text));
+        }
+        suite
     });
     Ok(Outcome {
         name: name.to_owned(),
@@ -280,9 +320,10 @@ pub(super) fn test_process(binary: &TestBinary, tracked: bool) -> ProcessBuilder
 }
 
 /// The exit code once the binaries ran: [`TARGET_FAILED`] if one failed, else
-/// [`SETUP_ERROR`] if none uses the tracker, else [`LEAKS_FOUND`] if one leaked (of the
-/// kinds `--fail-on` names), else [`GROWTH_FOUND`] if one grew and `--fail-on` names
-/// growth.
+/// [`SETUP_ERROR`] if none uses the tracker, else [`REGRESSED`] if one regressed against
+/// `--baseline`, else [`LEAKS_FOUND`] if one leaked (of the kinds `--fail-on` names; with
+/// `--baseline`, only leaks the baseline does not know fail), else [`GROWTH_FOUND`] if
+/// one grew and `--fail-on` names growth.
 fn finish(
     ran: &[Outcome],
     binaries: &[TestBinary],
@@ -310,8 +351,9 @@ fn finish(
         let message = setup_message(binaries, meta, cwd);
         return Err(Failure::new(SETUP_ERROR, anyhow!(message)));
     }
-    // Leaks first, then growth: the code of the worst binary.
-    let codes = [LEAKS_FOUND, GROWTH_FOUND];
+    // A regression against the baseline first, then leaks, then growth: the code of the
+    // worst binary.
+    let codes = [REGRESSED, LEAKS_FOUND, GROWTH_FOUND];
     let worst = codes
         .into_iter()
         .find(|&code| ran.iter().any(|o| o.code == code));
