@@ -1,5 +1,6 @@
-//! `cargo memleak diff BASE NEW`, and the comparison `run --baseline` makes: two runs'
-//! figures by stack, what changed, and whether the new one regressed.
+//! `cargo memleak diff BASE NEW`, and the comparison `run` and `test` make with
+//! `--baseline`: two runs' figures by stack, what changed, and whether the new one
+//! regressed.
 
 use std::fs;
 use std::path::{Path, PathBuf};

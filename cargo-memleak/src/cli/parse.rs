@@ -59,8 +59,8 @@ pub(crate) enum Command {
         after_long_help = concat!(include_str!("../../docs/test-examples.txt"), "\n", include_str!("../../docs/exit-codes.txt")),
     )]
     Test(TestArgs),
-    /// Report the leaks of a saved profile: text, JSON, folded stacks, DHAT, pprof or a
-    /// flamegraph.
+    /// Report the leaks of a saved profile: text, JSON, folded stacks, DHAT, pprof, HTML or
+    /// a flamegraph.
     #[command(
         long_about = include_str!("../../docs/report.txt"),
         after_help = include_str!("../../docs/exit-codes.txt"),

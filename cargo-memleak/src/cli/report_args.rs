@@ -57,7 +57,7 @@ pub(crate) struct ReportArgs {
     pub(crate) json: bool,
     /// What to write: the text report, report.json, the folded stacks of the bytes live
     /// at exit (`main;...;allocating_fn BYTES` lines, for any flamegraph tool), DHAT's
-    /// JSON of what each stack allocated (for valgrind's dh_view.html), or a gzipped pprof
+    /// JSON of what each stack allocated (for valgrind's dh_view.html), a gzipped pprof
     /// heap profile (for `go tool pprof`, Pyroscope, Parca; binary: needs `-o` on a
     /// terminal), or the HTML report (one self-contained page to open in a browser).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]

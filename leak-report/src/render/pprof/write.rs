@@ -282,7 +282,12 @@ mod tests {
             function_of(*leak_some[0].location_id.last().unwrap()).0,
             "leaky::main"
         );
-        assert!(pprof.function.iter().all(|function| function.system_name == 0));
+        assert!(
+            pprof
+                .function
+                .iter()
+                .all(|function| function.system_name == 0)
+        );
         // All values summed are the profile's sites summed.
         let live_total: i64 = pprof.sample.iter().map(|sample| sample.value[3]).sum();
         let sites_total: u64 = profile.sites().iter().map(|site| site.live_bytes).sum();
