@@ -78,7 +78,8 @@ pub(crate) struct Split {
     pub(crate) color: Option<ColorWhen>,
     /// `--baseline DIR`: a copy of an earlier run's `target/memleak/test/`.
     pub(crate) baseline: Option<PathBuf>,
-    /// `--threshold`, for `--baseline` ([`DEFAULT_THRESHOLD`] when not given).
+    /// `--threshold`, for `--baseline`; when not given,
+    /// [`DEFAULT_THRESHOLD`](crate::cli::diff_args::DEFAULT_THRESHOLD).
     pub(crate) threshold: Option<Threshold>,
 }
 
