@@ -114,13 +114,25 @@ pub(crate) fn find_growth(
     // One series per trimmed stack, in order of first appearance.
     let mut index: HashMap<&[StackEntry], usize> = HashMap::new();
     let mut series: Vec<(&[StackEntry], Vec<u64>)> = Vec::new();
+    // Each site's group, found once: a site is in every checkpoint, and hashing its
+    // whole stack each time made reports of 100,000 sites take seconds.
+    let mut known: Vec<Option<Option<usize>>> = vec![None; stacks.len()];
     let mut group_of = |site: usize| -> Option<usize> {
-        let stack = stacks.get(site)?.as_ref().filter(|stack| !stack.runtime)?;
-        let key = &stack.stack[..];
-        Some(*index.entry(key).or_insert_with(|| {
-            series.push((key, vec![0; points]));
-            series.len() - 1
-        }))
+        if let Some(&Some(group)) = known.get(site) {
+            return group;
+        }
+        let stack = stacks.get(site)?.as_ref().filter(|stack| !stack.runtime);
+        let group = stack.map(|stack| {
+            let key = &stack.stack[..];
+            *index.entry(key).or_insert_with(|| {
+                series.push((key, vec![0; points]));
+                series.len() - 1
+            })
+        });
+        if let Some(slot) = known.get_mut(site) {
+            *slot = Some(group);
+        }
+        group
     };
     let mut additions: Vec<(usize, usize, u64)> = Vec::new();
     for (at, checkpoint) in checkpoints.iter().enumerate() {
