@@ -56,12 +56,17 @@ fn leaky_report_html_shows_its_leaks_and_zooms_into_a_frame() {
         ("544 bytes".into(), "1 block".into())
     );
 
-    // The leaks' flamegraph is shown first: a click on leak_some zooms to it.
+    // The definite leaks' flamegraph is shown first (no indirect leak, no tab for
+    // them): a click on leak_some zooms to it.
     assert_eq!(
         text(&mut browser, ".flame-tab.active")
             .as_str()
-            .map(|t| t.starts_with("Leaked")),
+            .map(|t| t.starts_with("Definitely lost")),
         Some(true)
+    );
+    assert_eq!(
+        browser.eval("document.querySelectorAll(\".flame-tab[data-id='indirect']\").length"),
+        0
     );
     browser.click("#flame .frame[data-name='leaky::leak_some']");
     browser.wait_until(

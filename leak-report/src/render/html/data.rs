@@ -250,9 +250,18 @@ fn flamegraphs(
             .map(|site| (stacks.stack(&site.stack, cwd), site.bytes))
             .collect()
     };
-    if report.has_leaks() {
-        let leaks = by_kind(stacks, &SiteKind::is_leak);
-        graphs.push(graph("leaks", "Leaked", &leaks));
+    // The leaks by kind: with the exit scan, definite and indirect apart (an indirect
+    // block hangs off another lost one, and is fixed with it); without, live at exit.
+    let leak_kinds = [
+        (SiteKind::Definite, "definite", "Definitely lost"),
+        (SiteKind::Indirect, "indirect", "Indirectly lost"),
+        (SiteKind::LiveAtExit, "leaks", "Leaked"),
+    ];
+    for (kind, id, title) in leak_kinds {
+        if report.has_leaks() && report.amount_of(kind).bytes > 0 {
+            let leaks = by_kind(stacks, &|site_kind| site_kind == kind);
+            graphs.push(graph(id, title, &leaks));
+        }
     }
     let live = by_kind(stacks, &|kind| kind != SiteKind::Runtime);
     graphs.push(graph("live", "Live at exit", &live));

@@ -27,10 +27,10 @@ const SCRIPT: &str = concat!(
 );
 
 /// Writes the HTML report of `report`, built from `profile`: the summary, the
-/// flamegraphs (leaked, live at exit, at the biggest checkpoint, allocated over the run,
-/// resident memory by layer) with search and zoom, the timeline with a movable marker
-/// that shows the layers and the biggest stacks at each moment, and a sortable table of
-/// the sites. Source paths are shown relative to `cwd` when inside it.
+/// flamegraphs with search and zoom (definitely and indirectly lost, or leaked without a
+/// scan; live at exit; at the biggest checkpoint; allocated over the run; resident memory
+/// by layer), the timeline with a movable marker that shows the layers and the biggest
+/// stacks at each moment, and a sortable table of the sites. Source paths are shown relative to `cwd` when inside it.
 ///
 /// It stays usable for profiles of 100,000 sites: stacks are stored once and referred to
 /// by index, checkpoints keep their 20 biggest stacks, the page builds each flamegraph
@@ -160,6 +160,7 @@ mod tests {
             .iter()
             .map(|graph| graph["id"].as_str().unwrap())
             .collect();
+        // The fixture has no scan: its leaks are live at exit.
         assert_eq!(ids[..3], ["leaks", "live", "allocated"], "{ids:?}");
         assert_eq!(data["verdict"]["has_leaks"], true);
     }
