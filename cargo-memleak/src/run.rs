@@ -187,11 +187,14 @@ fn report_run(
     if report.has_leaks() {
         let (bytes, blocks) = (report.leaked_bytes(), report.leaked_blocks());
         let plural = if blocks == 1 { "" } else { "s" };
-        let max_leaked = settings::get().fail_on.max_leaked;
-        let within = if outcome == LEAKS_FOUND || max_leaked == 0 {
+        let fail_on = settings::get().fail_on;
+        // Why leaks did not fail the command, when they did not.
+        let within = if outcome == LEAKS_FOUND {
             String::new()
+        } else if fail_on.failing_bytes(&report) > 0 {
+            format!(", within --max-leaked {}", fail_on.max_leaked)
         } else {
-            format!(", within --max-leaked {max_leaked}")
+            ", none of a kind --fail-on names".to_owned()
         };
         say(format_args!(
             "leaks found: {bytes} bytes in {blocks} block{plural}{within}"

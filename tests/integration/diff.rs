@@ -128,6 +128,15 @@ fn diff_and_baseline_name_a_new_leak_and_pass_known_ones() {
             .contains("new leak: leak_on_request::remember_request"),
         "{new:?}"
     );
+    // Leaks of no kind `--fail-on` names pass, and the last line says why.
+    let growth_only = run(&["--fail-on", "growth", "--", "leak"]);
+    growth_only.assert_code(code::SUCCESS);
+    assert!(
+        growth_only
+            .stderr
+            .contains("leaks found: 2560 bytes in 10 blocks, none of a kind --fail-on names"),
+        "{growth_only:?}"
+    );
     // A baseline that is not there fails before the build.
     let missing = run(&["--baseline", "/nonexistent/report.json"]);
     missing.assert_code(code::PROFILE_UNREADABLE);
