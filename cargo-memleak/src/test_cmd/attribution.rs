@@ -205,6 +205,13 @@ impl Attribution {
                 how.join("; ")
             );
         }
+        text.push_str(&self.render_unattributed());
+        text
+    }
+
+    /// "no test found for N bytes in M blocks leaked on thread `t`: why", a line each.
+    pub(crate) fn render_unattributed(&self) -> String {
+        let mut text = String::new();
         for leak in &self.unattributed {
             let thread = leak.thread.as_deref().map_or_else(
                 || "a thread of unknown name".to_owned(),

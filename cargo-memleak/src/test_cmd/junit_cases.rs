@@ -67,12 +67,7 @@ pub(super) fn binary_suite(
     if let Some((_, attribution)) = leaks
         && !attribution.unattributed.is_empty()
     {
-        let lines: String = attribution
-            .render()
-            .lines()
-            .filter(|line| line.starts_with("no test found"))
-            .map(|line| format!("{line}\n"))
-            .collect();
+        let lines = attribution.render_unattributed();
         cases.push(Case::failed(
             UNATTRIBUTED_CASE,
             format!("leaks no test of `{name}` could be found for"),

@@ -67,16 +67,8 @@ impl DiffSide {
         let sampled = report.sampling().is_some();
         let mut side = Collector::default();
         for site in report.sites() {
-            if site.kind == SiteKind::Runtime {
-                continue;
-            }
             let amount = Amount::new(site.bytes, site.blocks);
-            let leaked = if site.kind.is_leak() && !sampled {
-                amount
-            } else {
-                Amount::default()
-            };
-            side.add(&site.stack, site.origin, leaked, amount, None);
+            side.add_live(&site.stack, site.origin, site.kind, amount, sampled);
         }
         if let Some(profile) = profile {
             for site in profile.sites() {
@@ -116,15 +108,6 @@ impl DiffSide {
             let Some(kind) = SiteKind::from_json_name(&site.kind) else {
                 return Err(invalid(format!("unknown site kind \"{}\"", site.kind)));
             };
-            if kind == SiteKind::Runtime {
-                continue;
-            }
-            let amount = Amount::new(site.bytes, site.blocks);
-            let leaked = if kind.is_leak() && !sampled {
-                amount
-            } else {
-                Amount::default()
-            };
             let origin = match site.origin.as_deref() {
                 Some("native") => Origin::Native,
                 _ => Origin::Rust,
@@ -139,7 +122,8 @@ impl DiffSide {
                     ip: entry.ip,
                 })
                 .collect();
-            side.add(&stack, origin, leaked, amount, None);
+            let amount = Amount::new(site.bytes, site.blocks);
+            side.add_live(&stack, origin, kind, amount, sampled);
         }
         let peak = json.summary.peak_live;
         Ok(side.finish(Amount::new(peak.bytes, peak.blocks)))
@@ -153,6 +137,27 @@ struct Collector {
 }
 
 impl Collector {
+    /// Adds a site live at exit of `kind`: the runtime's are left out, and under
+    /// sampling nothing is a leak.
+    fn add_live(
+        &mut self,
+        stack: &[StackEntry],
+        origin: Origin,
+        kind: SiteKind,
+        amount: Amount,
+        sampled: bool,
+    ) {
+        if kind == SiteKind::Runtime {
+            return;
+        }
+        let leaked = if kind.is_leak() && !sampled {
+            amount
+        } else {
+            Amount::default()
+        };
+        self.add(stack, origin, leaked, amount, None);
+    }
+
     fn add(
         &mut self,
         stack: &[StackEntry],

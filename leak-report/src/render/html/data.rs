@@ -120,20 +120,27 @@ pub(crate) fn page_data(profile: &Profile, report: &Report, cwd: Option<&Path>) 
         let stack = stacks.stack(&analyse_site(profile, site).stack, cwd);
         site_stacks.insert(site.id, stack);
     }
+    // Each report site's stack, for the table and the flamegraphs.
+    let report_stacks: Vec<usize> = report
+        .sites()
+        .iter()
+        .map(|site| stacks.stack(&site.stack, cwd))
+        .collect();
     let sites: Vec<Value> = report
         .sites()
         .iter()
-        .map(|site| {
+        .zip(&report_stacks)
+        .map(|(site, &stack)| {
             json!({
                 "kind": site.kind.as_str(),
                 "origin": site.origin.name(),
                 "bytes": site.bytes,
                 "blocks": site.blocks,
-                "stack": stacks.stack(&site.stack, cwd),
+                "stack": stack,
             })
         })
         .collect();
-    let flamegraphs = flamegraphs(profile, report, &mut stacks, &site_stacks, cwd);
+    let flamegraphs = flamegraphs(profile, report, &mut stacks, &report_stacks, &site_stacks);
     let timeline = timeline(profile, report, &site_stacks);
     let growth: Vec<Value> = report
         .growth()
@@ -238,16 +245,17 @@ fn flamegraphs(
     profile: &Profile,
     report: &Report,
     stacks: &mut Stacks,
+    report_stacks: &[usize],
     site_stacks: &HashMap<u64, usize>,
-    cwd: Option<&Path>,
 ) -> Vec<Value> {
     let mut graphs = Vec::new();
-    let by_kind = |stacks: &mut Stacks, keep: &dyn Fn(SiteKind) -> bool| -> Vec<(usize, u64)> {
+    let by_kind = |keep: &dyn Fn(SiteKind) -> bool| -> Vec<(usize, u64)> {
         report
             .sites()
             .iter()
-            .filter(|site| keep(site.kind) && site.bytes > 0)
-            .map(|site| (stacks.stack(&site.stack, cwd), site.bytes))
+            .zip(report_stacks)
+            .filter(|(site, _)| keep(site.kind) && site.bytes > 0)
+            .map(|(site, &stack)| (stack, site.bytes))
             .collect()
     };
     // The leaks by kind: with the exit scan, definite and indirect apart (an indirect
@@ -259,11 +267,11 @@ fn flamegraphs(
     ];
     for (kind, id, title) in leak_kinds {
         if report.has_leaks() && report.amount_of(kind).bytes > 0 {
-            let leaks = by_kind(stacks, &|site_kind| site_kind == kind);
+            let leaks = by_kind(&|site_kind| site_kind == kind);
             graphs.push(graph(id, title, &leaks));
         }
     }
-    let live = by_kind(stacks, &|kind| kind != SiteKind::Runtime);
+    let live = by_kind(&|kind| kind != SiteKind::Runtime);
     graphs.push(graph("live", "Live at exit", &live));
     if let Some(checkpoint) = profile.timeline().and_then(|timeline| {
         timeline.checkpoints.iter().max_by_key(|checkpoint| {
